@@ -1,0 +1,17 @@
+"""Group files whose fields map one to one: countries, reporting, coordination."""
+
+from __future__ import annotations
+
+from loaders.base import EntityLoader
+
+
+class CountriesLoader(EntityLoader):
+    name, kind, group = "countries", "country", True
+
+
+class ReportingLoader(EntityLoader):
+    name, kind, group = "reporting", "reporting", True
+
+
+class CoordinationLoader(EntityLoader):
+    name, kind, group = "coordination", "coordination", True

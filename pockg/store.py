@@ -1,0 +1,174 @@
+"""The store facade: every part of pockg reads and writes through it.
+
+``EmbeddedStore`` is Oxigraph (pyoxigraph) on disk, or in memory for tests.
+Queries see the union of the named graphs as their default graph, and take
+parameters as bound RDF terms (``bindings``), never as spliced text. A bound
+variable must be one the query projects (Oxigraph's SEP-0007 substitution).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from pockg.config import MEMORY
+from pockg.errors import QueryError, StoreError
+from pockg.vocab import PREFIXES
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+QUAD_FORMATS = {"trig", "nquads", "jsonld"}
+
+
+@dataclass
+class SelectResult:
+    """Rows of a SELECT: ``columns`` in order, each row a name → term dict."""
+
+    columns: list[str]
+    rows: list[dict[str, Term]]
+
+    def values(self, column: str) -> list[str]:
+        """The plain values of one column (IRIs and lexical forms)."""
+        return [row[column].value for row in self.rows if column in row]
+
+
+class EmbeddedStore:
+    """Oxigraph through pyoxigraph: on disk at ``location`` or in memory."""
+
+    def __init__(self, location: str | Path = MEMORY, read_only: bool = False):
+        self.location = str(location)
+        try:
+            if self.location == MEMORY:
+                self._store = ox.Store()
+            elif read_only:
+                if not Path(self.location).is_dir():
+                    raise StoreError(f"there is no store at {self.location} "
+                                     "(run `pockg build` first, or pass --store)")
+                self._store = ox.Store.read_only(self.location)
+            else:
+                Path(self.location).mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(self.location)
+        except OSError as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                raise StoreError(
+                    f"the store at {self.location} is in use by another process "
+                    "(stop `pockg serve` or the other command first)") from exc
+            raise StoreError(f"cannot open the store at {self.location}: {text}") from exc
+
+    # -- reading ---------------------------------------------------------
+    def _query(self, query: str, bindings: Mapping[str, Term] | None):
+        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        try:
+            return self._store.query(
+                query, use_default_graph_as_union=True, prefixes=PREFIXES,
+                substitutions=subs or None)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL: {exc}") from exc
+        except RuntimeError as exc:  # e.g. a bound variable the query does not project
+            raise QueryError(f"cannot bind parameters: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"query failed: {exc}") from exc
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        columns = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row = {}
+            for name in columns:
+                value = solution[name]
+                if value is not None:
+                    row[name] = value
+            rows.append(row)
+        return SelectResult(columns, rows)
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("expected an ASK query")
+        return bool(result)
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
+        g = ox.NamedNode(graph) if graph else None
+        return self._store.quads_for_pattern(None, None, None, g)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    # -- writing ---------------------------------------------------------
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction."""
+        try:
+            self._store.extend(quads)
+        except OSError as exc:
+            raise StoreError(f"writing to the store failed; nothing was changed: {exc}") from exc
+
+    def replace_graphs(self, owned: Iterable[str], quads: Iterable[ox.Quad]) -> None:
+        """Drop the graphs in ``owned`` and add ``quads``, in one transaction.
+
+        Either all of it happens or none of it: a failure leaves the store
+        as it was.
+        """
+        drops = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in sorted(set(owned))]
+        by_graph: dict[str, list[str]] = {}
+        for q in quads:
+            by_graph.setdefault(str(q.graph_name), []).append(
+                f"{q.subject} {q.predicate} {q.object} .")
+        inserts = "\n".join(
+            f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
+        update = ";\n".join([*drops, f"INSERT DATA {{\n{inserts}\n}}"])
+        try:
+            self._store.update(update)
+        except (SyntaxError, OSError) as exc:
+            raise StoreError(f"writing to the store failed; nothing was changed: {exc}") from exc
+        self.flush()
+
+    def flush(self) -> None:
+        if self.location != MEMORY:
+            self._store.flush()
+
+    # -- dumping ---------------------------------------------------------
+    def dump(self, out: IO[bytes], fmt: str) -> None:
+        """Serialise the whole store; named graphs are kept where ``fmt`` allows."""
+        if fmt not in FORMATS:
+            raise QueryError(f"unknown format {fmt!r} (choose from {', '.join(sorted(FORMATS))})")
+        if fmt in QUAD_FORMATS:
+            self._store.dump(out, FORMATS[fmt], prefixes=PREFIXES if fmt != "nquads" else None)
+        else:
+            quads = self._store.quads_for_pattern(None, None, None, None)
+            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+            ox.serialize(sorted(triples, key=str), out, FORMATS[fmt],
+                         prefixes=PREFIXES if fmt in {"turtle", "rdfxml"} else None)
+
+    def close(self) -> None:
+        self.flush()
+        del self._store
+
+
+def open_store(location: str | Path, read_only: bool = False) -> EmbeddedStore:
+    """Open the embedded store at ``location`` (``:memory:`` for a throwaway one)."""
+    return EmbeddedStore(location, read_only=read_only)

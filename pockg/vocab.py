@@ -1,0 +1,104 @@
+"""IRIs of the pockg ontology and of the vocabularies it reuses.
+
+Every ``pockg:`` term used by the loaders and queries is named here once; a
+test checks that each is declared in ``ontology/pockg.ttl``.
+"""
+
+from __future__ import annotations
+
+BASE = "https://w3id.org/pockg/"
+ID = BASE + "id/"
+GRAPH = BASE + "graph/"
+USER = BASE + "user/"
+
+POCKG = BASE + "ontology#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+ORG = "http://www.w3.org/ns/org#"
+OA = "http://www.w3.org/ns/oa#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+SH = "http://www.w3.org/ns/shacl#"
+
+PREFIXES = {
+    "pockg": POCKG,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCT,
+    "prov": PROV,
+    "org": ORG,
+    "oa": OA,
+    "foaf": FOAF,
+    "void": VOID,
+    "dcat": DCAT,
+    "sh": SH,
+    "id": ID,
+}
+
+# Classes defined by pockg (local names).
+CLASSES = (
+    "PeaceOperation", "Resolution", "Mandate", "ProtectionStrategy",
+    "SystemWideStrategy", "MissionOnlyStrategy", "ActionPlan",
+    "ProtectionTier", "RiskCategory", "Threat", "Perpetrator",
+    "VulnerableGroup", "VulnerabilityFactor", "Actor", "MissionSection",
+    "Person", "ActorRole", "ProtectionActivity", "ActivityType",
+    "CoordinationMechanism", "CoordinationLevel", "CapacityType",
+    "Benchmark", "Indicator", "ReportingRequirement", "Recommendation",
+    "Lesson", "ContestedQuestion", "Position", "Document", "Passage",
+    "Paragraph", "Heading", "Footnote", "Source", "Claim",
+    "FrameworkElement", "AreaOfResponsibility", "Country", "Topic",
+    "Approach", "VerificationStatus", "PoCMandatedOperation",
+    "ThematicResolution", "SourceGraph",
+)
+
+# Object properties (value is a resource).
+OBJECT_PROPERTIES = (
+    "country", "establishedBy", "establishes", "pocMandateBy",
+    "givesPoCMandateTo", "hasPredecessor", "hasSuccessor",
+    "operationStatus", "topic", "hasMandate", "mandateOf", "givenBy",
+    "mandateAction", "extends", "expands", "renames", "terminates",
+    "withdraws", "authorises", "reprioritises", "mandates", "mission",
+    "hasStrategy", "scope", "draftingLead", "custodian", "publicity",
+    "strategyStatus", "approach", "hasActionPlan", "addresses",
+    "hasCoordinationMechanism", "actorCategory", "hasRole", "roleIn",
+    "inSection", "hasFootnote", "hasPassage", "atPassage", "frameworkElement",
+    "tier", "riskCategory", "about", "agreement", "mentions",
+    "questionType", "hasPosition", "heldBy", "basedOnResolution", "level",
+    "mechanismStatus", "ledBy", "member", "supports", "correspondsToTier",
+    "hasEvidence", "verificationStatus",
+)
+
+# Datatype properties (value is a literal).
+DATATYPE_PROPERTIES = (
+    "acronym", "fullName", "startDate", "endDate", "resolutionNumber",
+    "symbol", "meeting", "vote", "chapterVII", "subjectSummary",
+    "thematic", "hasPoCLanguage", "paragraphRef", "until", "timeframe",
+    "revisionCycle", "completedBy", "cadence", "roleDescription", "number",
+    "order", "gist", "quote", "text", "contested", "questionText",
+    "settled", "argument", "feedsReport", "purpose", "issuer", "isbn",
+    "sourceType", "documentType", "isUNOperation",
+)
+
+
+def term(local: str) -> str:
+    """Full IRI of a pockg ontology term."""
+    return POCKG + local
+
+
+def entity(kind: str, key: str) -> str:
+    """IRI of a curated entity: ``id/<kind>/<key>``."""
+    return f"{ID}{kind}/{key}"
+
+
+def graph(name: str) -> str:
+    """IRI of a named graph built from data/."""
+    return GRAPH + name
