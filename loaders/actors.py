@@ -14,7 +14,7 @@ class ActorsLoader(EntityLoader):
     def emit_extra(self, ctx, record):
         for i, role in enumerate(record.data.get("roles") or [], start=1):
             iri = nn(V.entity("role", f"{record.id}-{i}"))
-            data = {"id": f"{record.id}-{i}", **role}
+            data = {"id": f"{record.id}-{i}", "label": role.get("role"), **role}
             self.emit_entity(ctx, record, "role", data, ROLE, iri, cls=P("ActorRole"),
                              default_cite=role.get("cite") or self.default_cite(record))
             cites = ctx.citations(role.get("cite") or self.default_cite(record), record, "roles")

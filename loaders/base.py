@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
 from loaders.context import REGISTRY, RDF_TYPE, Context, Record, nn, note_text
@@ -73,10 +74,10 @@ class Loader:
                                 key=lambda e: list(map(str, e.absolute_path)))
                 if errors:
                     for err in errors:
-                        where = "/".join(map(str, err.absolute_path)) or "(top level)"
-                        entity = _entity_at(data, err.absolute_path)
+                        path = list(err.absolute_path) + _unexpected_key(err)
+                        where = "/".join(map(str, path)) or "(top level)"
                         ctx.problem(f"{where}: {_schema_message(err)}", file=name,
-                                    line=line_at(data, err.absolute_path), entity=entity)
+                                    line=line_at(data, path), entity=_entity_at(data, path))
                     continue
             if not isinstance(data, Located):
                 ctx.problem("expected a mapping at the top level", file=name, line=1)
@@ -95,12 +96,20 @@ class Loader:
         raise NotImplementedError
 
 
+def _unexpected_key(err) -> list:
+    """For an unknown-field error, the path step of the first unknown key."""
+    if err.validator != "additionalProperties" or not isinstance(err.instance, dict):
+        return []
+    known = set(err.schema.get("properties", {}))
+    extra = [k for k in err.instance if k not in known]
+    return extra[:1]
+
+
 def _schema_message(err) -> str:
     if err.validator == "additionalProperties":
         return err.message.replace("Additional properties are not allowed", "unknown field")
     if err.validator in ("oneOf", "anyOf") and err.context:
-        best = min(err.context, key=lambda e: len(e.message))
-        return best.message
+        return best_match(err.context).message
     return err.message
 
 
@@ -138,6 +147,7 @@ class EntityLoader(Loader):
                     fields: dict[str, Field], iri: ox.NamedNode,
                     cls: str | None = None, default_cite=None) -> None:
         """Type, identity and every field of one (possibly nested) entity."""
+        ctx.locate(iri, record, data, str(data.get("id")))
         ctx.add(iri, RDF_TYPE, nn(cls or KIND_CLASS[kind]), REGISTRY)
         ctx.add(iri, V.DCT + "identifier", ox.Literal(str(data.get("id"))), REGISTRY)
         label = data.get("label") or (self.default_label(record) if data is record.data else None)

@@ -75,6 +75,12 @@ class Context:
     documents: set = field(default_factory=set)
     counts: dict = field(default_factory=dict)       # graph -> quads added
     graph_sources: dict = field(default_factory=dict)  # graph iri -> source id
+    locations: dict = field(default_factory=dict)    # iri -> (file, line, id), for messages
+
+    def locate(self, iri: ox.NamedNode, record: Record, data=None, key: str | None = None) -> None:
+        """Remember where the entity ``iri`` is defined, for error messages."""
+        line = getattr(data, "line", None) or record.line()
+        self.locations.setdefault(iri.value, (record.file, line, key or record.id))
 
     # -- problems --------------------------------------------------------
     def problem(self, message: str, record: Record | None = None, key=None,
@@ -222,6 +228,11 @@ class Context:
                 if (source, at) not in self.passages:
                     self.problem(f"{key}: document {source!r} has no passage ¶{at}", record, key)
                     continue
+            if quote and source not in self.documents:
+                self.problem(f"{key}: a quote must come from a document in data/documents/, "
+                             f"whose text can be checked; for {source!r} paraphrase in a note",
+                             record, key)
+                continue
             code = item_status or ("S" if source in self.documents else "V")
             if code == "U":
                 self.problem(f"{key}: status U (unverified) is not loaded as a fact", record, key)
@@ -230,7 +241,9 @@ class Context:
                 self.problem(f"{key}: unknown status {code!r} (use S, S+V, V, P or C)", record, key)
                 continue
             out.append(Citation(source, at, quote, STATUS_NOTATION[code], item_note))
-        return out
+        shared = next((c.note for c in out if c.note), None)
+        return [c if c.note or not shared else Citation(c.source, c.at, c.quote, c.status, shared)
+                for c in out]
 
     def claim(self, s: ox.NamedNode, p: str, o, citations: list[Citation],
               inverse: str | None = None) -> None:
@@ -243,8 +256,11 @@ class Context:
                 self.add(o, nn(inverse), s, g)
             derived = (self.passages[(c.source, c.at)] if c.at else self.source_iri(c.source))
             digest = hashlib.sha1(
-                f"{s}|{pn}|{o}|{c.source}|{c.at}".encode()).hexdigest()[:20]
+                f"{s}|{pn}|{o}|{c.source}|{c.at}|{c.status}".encode()).hexdigest()[:20]
             cn = nn(V.ID + "claim/" + digest)
+            where = self.locations.get(s.value)
+            if where:
+                self.locations.setdefault(cn.value, where)
             self.add(cn, RDF_TYPE, nn(V.POCKG + "Claim"), g)
             self.add(cn, RDF_TYPE, nn(V.RDF + "Statement"), g)
             self.add(cn, V.RDF + "subject", s, g)
@@ -256,14 +272,18 @@ class Context:
             if c.note:
                 self.add(cn, V.SKOS + "note", ox.Literal(c.note, language="en"), g)
             if c.quote:
-                ev = nn(cn.value + "-evidence")
-                sel = nn(cn.value + "-quote")
+                span = hashlib.sha1(str(c.quote).encode()).hexdigest()[:8]
+                ev = nn(f"{cn.value}-evidence-{span}")
+                sel = nn(f"{cn.value}-quote-{span}")
                 self.add(cn, V.POCKG + "hasEvidence", ev, g)
                 self.add(ev, RDF_TYPE, nn(V.OA + "SpecificResource"), g)
                 self.add(ev, V.OA + "hasSource", derived, g)
                 self.add(ev, V.OA + "hasSelector", sel, g)
                 self.add(sel, RDF_TYPE, nn(V.OA + "TextQuoteSelector"), g)
                 self.add(sel, V.OA + "exact", ox.Literal(str(c.quote)), g)
+                if where:
+                    self.locations.setdefault(ev.value, where)
+                    self.locations.setdefault(sel.value, where)
 
 
 def note_text(note) -> str | None:

@@ -51,6 +51,7 @@ class DocumentsLoader(EntityLoader):
         for order, passage in enumerate(passages, start=1):
             n = str(passage["n"])
             iri = passage_iri(record.id, n)
+            ctx.locate(iri, record, passage, f"{record.id} ¶{n}")
             kind = passage.get("kind", "paragraph")
             ctx.add(iri, RDF_TYPE, nn(P(PASSAGE_CLASS[kind])), g)
             ctx.add(iri, RDF_TYPE, nn(P("Passage")), g)

@@ -45,6 +45,7 @@ class SchemesLoader(EntityLoader):
         for concept in data.get("concepts") or []:
             notation = str(concept["notation"])
             c = nn(V.ID + "concept/" + notation)
+            ctx.locate(c, record, concept, notation)
             add(c, RDF_TYPE, nn(SKOS + "Concept"))
             if cls:
                 add(c, RDF_TYPE, nn(P(cls)))

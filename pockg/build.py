@@ -39,17 +39,7 @@ class Assembly:
 
     def locate(self, iri: str) -> tuple[str | None, int | None, str | None]:
         """The data file, line and id that define an entity IRI."""
-        return self.context_index().get(iri, (None, None, None))
-
-    def context_index(self) -> dict:
-        if not hasattr(self, "_index"):
-            self._index = {
-                r.iri.value: (r.file, r.line(), r.id)
-                for kind in self.context.ids.values() for r in kind.values()}
-            for notation, (iri, scheme) in self.context.concepts.items():
-                rec = self.context.ids.get("scheme", {}).get(scheme)
-                self._index.setdefault(iri.value, (rec.file if rec else None, None, notation))
-        return self._index
+        return self.context.locations.get(iri, (None, None, None))
 
 
 @dataclass
@@ -148,8 +138,11 @@ def _describe_dataset(ctx: Context, settings: Settings) -> None:
         add(ds, V.DCT + "license", nn(str(info["license"])))
     if info.get("homepage"):
         add(ds, V.FOAF + "homepage", nn(str(info["homepage"])))
-    for creator in info.get("creators") or []:
-        add(ds, V.DCT + "creator", lit(str(creator)))
+    for i, creator in enumerate(info.get("creators") or [], start=1):
+        agent = nn(f"{ds.value}/creator/{i}")
+        add(ds, V.DCT + "creator", agent)
+        add(agent, RDF_TYPE, nn(V.FOAF + "Agent"))
+        add(agent, V.FOAF + "name", lit(str(creator)))
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     activity = nn(V.ID + "build/" + now.strftime("%Y%m%dT%H%M%SZ"))
     add(activity, RDF_TYPE, nn(V.PROV + "Activity"))

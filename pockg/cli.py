@@ -10,7 +10,6 @@ import functools
 import json
 import sys
 import time
-from pathlib import Path
 
 import click
 
@@ -169,7 +168,7 @@ def export(settings, fmt, output):
     from pockg.store import open_store
 
     store = open_store(settings.store, read_only=settings.store != ":memory:")
-    path = run_export(store, fmt, Path(output) if output else None)
+    path = run_export(store, fmt, output)
     if path:
         click.echo(f"wrote {path}", err=True)
 

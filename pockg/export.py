@@ -29,13 +29,15 @@ def dataset_version(store: EmbeddedStore) -> str | None:
     return values[0] if values else None
 
 
-def export(store: EmbeddedStore, fmt: str, output: Path | None) -> Path | None:
-    """Write the store as ``fmt`` to ``output`` (a file, a folder, or stdout)."""
-    if output is None:
+def export(store: EmbeddedStore, fmt: str, target: str | None) -> Path | None:
+    """Write the store as ``fmt`` to ``target``: a file, a folder (an existing
+    one, or a path ending in ``/``) for a versioned dump, or stdout (None)."""
+    if target is None:
         store.dump(sys.stdout.buffer, fmt)
         sys.stdout.flush()
         return None
-    if output.is_dir() or str(output).endswith("/"):
+    output = Path(target)
+    if output.is_dir() or target.endswith("/"):
         output.mkdir(parents=True, exist_ok=True)
         output = output / f"pockg-{dataset_version(store) or 'unversioned'}.{EXTENSIONS[fmt]}"
     output.parent.mkdir(parents=True, exist_ok=True)

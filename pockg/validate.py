@@ -69,10 +69,8 @@ def run_shacl(assembly: Assembly, shapes_dir: Path) -> list[Problem]:
     shacl = rdflib.Graph()
     for path in shapes:
         shacl.parse(path, format="turtle")
-    conforms, results, _ = validate(data, shacl_graph=shacl, inference="none",
-                                    advanced=False, allow_warnings=True)
-    if conforms:
-        return []
+    _, results, _ = validate(data, shacl_graph=shacl, inference="none",
+                             advanced=False, allow_warnings=True)
     SH = rdflib.Namespace(V.SH)
     problems = []
     for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
@@ -81,7 +79,7 @@ def run_shacl(assembly: Assembly, shapes_dir: Path) -> list[Problem]:
         message = str(results.value(result, SH.resultMessage) or "does not match its shape")
         severity = results.value(result, SH.resultSeverity)
         level = "error" if severity == SH.Violation else "warning"
-        where = f"{_short(path)}: " if path is not None else ""
+        where = f"{_short(path)}: " if isinstance(path, rdflib.URIRef) else ""
         problems.append(_problem(assembly, str(focus), f"{where}{message} [shacl]", level))
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.message))
 
@@ -107,7 +105,7 @@ def validate_assembly(assembly: Assembly, settings: Settings,
     progress(f"QC queries: {len(problems)} finding(s)")
     shacl = run_shacl(assembly, settings.ontology_dir / "shapes")
     progress(f"SHACL: {len(shacl)} finding(s)")
-    return problems + shacl
+    return list(dict.fromkeys(problems + shacl))  # one line per distinct finding
 
 
 def run_reasoner(assembly: Assembly, settings: Settings, timeout_s: float = 180):

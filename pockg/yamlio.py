@@ -100,6 +100,8 @@ def read_yaml(path: Path, display: str | None = None):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "malformed YAML"
+        if exc.context and exc.context_mark and exc.problem:
+            problem += f" ({exc.context} that starts at line {exc.context_mark.line + 1})"
         raise DataError([Problem(f"malformed YAML: {problem}", file=name, line=line)]) from exc
     except yaml.YAMLError as exc:
         raise DataError([Problem(f"malformed YAML: {exc}", file=name)]) from exc
