@@ -61,9 +61,12 @@ class DocumentsLoader(EntityLoader):
             ctx.add(iri, P("order"), ox.Literal(order), g)
             ctx.add(iri, V.DCT + "identifier", ox.Literal(n), g)
             shown = f"fn{n[2:]}" if n.startswith("fn") else n
-            label = passage.get("title") if kind == "heading" else None
-            ctx.add(iri, LABEL.predicate, ox.Literal(
-                f"¶{shown}" + (f" {label}" if label else ""), language="en"), g)
+            titles = passage.get("title") if kind == "heading" else None
+            if isinstance(titles, str):
+                titles = {"en": titles}
+            for lang, title in (titles or {"en": ""}).items():
+                ctx.add(iri, LABEL.predicate, ox.Literal(
+                    f"¶{shown}" + (f" {title}" if title else ""), language=lang), g)
             if passage.get("title"):
                 for term in ctx.literal_or_ref(LABEL, passage["title"], record, "passages"):
                     ctx.add(iri, V.DCT + "title", term, g)

@@ -74,7 +74,7 @@ OBJECT_PROPERTIES = (
     "tier", "riskCategory", "about", "agreement", "mentions",
     "questionType", "hasPosition", "heldBy", "basedOnResolution", "level",
     "mechanismStatus", "ledBy", "member", "supports", "correspondsToTier",
-    "hasEvidence", "verificationStatus",
+    "hasEvidence", "verificationStatus", "lifecycleState",
 )
 
 # Datatype properties (value is a literal).

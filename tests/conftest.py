@@ -10,9 +10,7 @@ import pytest
 from pockg.build import build
 from pockg.config import REPO_ROOT, load_settings
 from pockg.store import open_store
-
-FIXTURES = Path(__file__).parent / "fixtures"
-REPORT = REPO_ROOT.parent / "shared" / "sources" / "poc-workshop-report-2010.txt"
+from support import REPORT
 
 
 @pytest.fixture(scope="session")

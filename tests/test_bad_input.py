@@ -15,7 +15,7 @@ from pockg.build import build
 from pockg.errors import DataError
 from pockg.store import open_store
 
-from conftest import FIXTURES
+from support import FIXTURES
 
 CASES = [
     # (folder, case, line, words the message must contain)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from pockg.cli import main
 
-from conftest import FIXTURES
+from support import FIXTURES
 
 
 @pytest.fixture(scope="module")
