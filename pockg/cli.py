@@ -66,6 +66,8 @@ def main():
       pockg stats            what the store holds
       pockg validate         check shapes, QC queries and OWL consistency
       pockg export -f trig   dump the graph, named graphs kept
+      pockg query list       the comparison library
+      pockg compare --missions MONUC,UNAMID,UNMIS --on drafting-lead
     """
 
 
@@ -82,7 +84,7 @@ def _progress(quiet: bool):
 @main.command()
 @path_options
 @click.option("--no-validate", is_flag=True, help="Skip SHACL and QC checks (faster; not recommended).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary (no progress, no warnings).")
 def build(settings, no_validate, quiet):
     """Build the graph from data/ and ontology/ into the store.
 
@@ -91,6 +93,7 @@ def build(settings, no_validate, quiet):
     the store as it was, and curated work added later (lessons, ingested
     documents, links) is never touched. Exits non-zero on any error.
     """
+    from pockg import search_index
     from pockg.build import build as run_build
     from pockg.store import open_store
 
@@ -99,10 +102,14 @@ def build(settings, no_validate, quiet):
     store = open_store(settings.store)
     try:
         report = run_build(settings, store, progress=say, check=not no_validate)
+        index = search_index.default_path(settings.store)
+        if index is not None:
+            search_index.build_index(store, index, progress=say)
     finally:
         store.close()
-    for warning in report.warnings:
-        click.secho(f"warning: {warning}", err=True, fg="yellow")
+    if not quiet:
+        for warning in report.warnings:
+            click.secho(f"warning: {warning}", err=True, fg="yellow")
     click.echo(_summary(report, settings.store, time.perf_counter() - start))
 
 
@@ -119,7 +126,8 @@ def _summary(report, location, seconds) -> str:
         short = c.replace(V.POCKG, "pockg:").replace(V.SKOS, "skos:")
         lines.append(f"  {n:7d}  {short}")
     if report.warnings:
-        lines.append(f"\n{len(report.warnings)} warning(s) (see above)")
+        lines.append(f"\n{len(report.warnings)} warning(s): gaps and advice "
+                     "(`pockg validate --no-reasoning` lists them)")
     return "\n".join(lines)
 
 
@@ -193,6 +201,228 @@ def stats(settings, fmt):
     click.echo("Instances per class:")
     for c, n in result["classes"].items():
         click.echo(f"  {n:7d}  {c}")
+
+
+def endpoint_options(func):
+    """--endpoint/--timeout: query a remote SPARQL 1.1 endpoint instead."""
+
+    @click.option("--endpoint", metavar="URL", envvar="POCKG_ENDPOINT",
+                  help="Run on this SPARQL 1.1 query endpoint instead of the embedded "
+                       "store. Env: POCKG_ENDPOINT.")
+    @click.option("--timeout", type=float, default=30.0, show_default=True,
+                  help="Seconds to wait for a remote endpoint.")
+    @functools.wraps(func)
+    def wrapper(endpoint, timeout, settings, **kwargs):
+        from pockg.api import open_store
+
+        return func(settings=settings, store=open_store(settings, endpoint, timeout), **kwargs)
+
+    return wrapper
+
+
+def _params(pairs: tuple[str, ...]) -> dict:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
+        params[key.strip()] = value.strip()
+    return params
+
+
+TABLE_FORMATS = click.Choice(["table", "csv", "json", "md"])
+
+
+@main.group()
+def query():
+    """The comparison library (queries/*.rq) and ad-hoc SPARQL.
+
+    \b
+      pockg query list
+      pockg query run drafting-lead --param missions=MONUC,UNAMID
+      pockg query run poc-mandates-on-date --param date=2010-06-01 --format csv
+      pockg query sparql my-query.rq
+    """
+
+
+@query.command("list")
+@path_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def query_list(settings, fmt):
+    """Every library query: name, summary and parameters (with defaults)."""
+    from pockg.api import list_queries
+
+    items = list_queries(settings)
+    if fmt == "json":
+        click.echo(json.dumps(items, indent=2, default=str))
+        return
+    for item in items:
+        click.echo(f"{item['name']}  [{item['view']}]\n    {item['summary']}")
+        for p in item["parameters"]:
+            default = p["default"] if isinstance(p["default"], str) else ",".join(map(str, p["default"]))
+            click.echo(f"    --param {p['name']}=…  ({p['type']}; default {default})")
+
+
+@query.command("run")
+@click.argument("name")
+@click.option("-p", "--param", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="A parameter; sets are comma lists (missions=MONUC,UNAMID). Repeatable.")
+@click.option("-f", "--format", "fmt", type=TABLE_FORMATS, default="table", show_default=True)
+@path_options
+@endpoint_options
+def query_run(settings, store, name, pairs, fmt):
+    """Run the library query NAME; every parameter has a default.
+
+    JSON output is an object with columns, rows and the evidence of each
+    cell (document, paragraph, quote, or outside source).
+    """
+    from pockg.library import QueryLibrary
+
+    table = QueryLibrary(settings.queries_dir).run(name, _params(pairs), store)
+    click.echo(render_table(table, fmt), nl=False)
+
+
+@query.command("sparql")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.option("-f", "--format", "fmt", type=TABLE_FORMATS, default="table", show_default=True)
+@path_options
+@endpoint_options
+def query_sparql(settings, store, source, fmt):
+    """Run an ad-hoc SELECT from FILE (or - for standard input)."""
+    from pockg.library import Table, plain
+
+    result = store.select(source.read())
+    table = Table("sparql", result.columns, [plain(r) for r in result.rows], result.rows,
+                  evidence=[{} for _ in result.rows])
+    click.echo(render_table(table, fmt), nl=False)
+
+
+def render_table(table, fmt: str) -> str:
+    import csv
+    import io
+
+    if fmt == "json":
+        return json.dumps(table.to_json(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(table.rows)
+        return out.getvalue()
+    shown = [c for c in table.columns if f"{c}Label" not in table.columns] or table.columns
+    if fmt == "md":
+        lines = ["| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
+        lines += ["| " + " | ".join(str(r.get(c, "")).replace("|", "\\|") for c in shown) + " |"
+                  for r in table.rows]
+        return "\n".join(lines) + "\n"
+    widths = {c: min(40, max([len(c)] + [len(str(r.get(c, ""))) for r in table.rows])) for c in shown}
+    lines = ["  ".join(c.ljust(widths[c]) for c in shown), "  ".join("-" * widths[c] for c in shown)]
+    for r in table.rows:
+        lines.append("  ".join(str(r.get(c, ""))[:widths[c]].ljust(widths[c]) for c in shown))
+    lines.append(f"({len(table.rows)} row{'s' if len(table.rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+@main.command()
+@click.option("--missions", required=True, metavar="A,B,...",
+              help="Missions by their usual acronyms (UNOCI = ONUCI; MONUC and MONUSCO are two).")
+@click.option("--on", "on", required=True, metavar="NAME",
+              help="A library comparison with a matrix view, e.g. drafting-lead, tier-coverage.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "md", "json", "docx"]),
+              default="table", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (required for docx).")
+@path_options
+@endpoint_options
+def compare(settings, store, missions, on, fmt, output):
+    """Compare missions side by side; every cell carries its evidence.
+
+    Columns where the missions differ are marked; a cell no source supports
+    is shown as a gap, never as "no". CSV has one row per mission (or
+    strategy) with evidence columns; Markdown and Word put the evidence in
+    footnotes.
+    """
+    from pathlib import Path
+
+    from pockg.compare import to_matrix
+    from pockg.library import QueryLibrary
+
+    matrix = to_matrix(QueryLibrary(settings.queries_dir).run(on, {"missions": missions}, store))
+    if fmt == "docx":
+        if not output:
+            raise click.UsageError("--format docx needs --output FILE.docx")
+        matrix.to_docx(Path(output))
+        click.echo(f"wrote {output}", err=True)
+        return
+    text = {"csv": matrix.to_csv, "md": matrix.to_markdown,
+            "json": lambda: json.dumps(matrix.to_json(), indent=2, ensure_ascii=False) + "\n",
+            "table": lambda: matrix.to_text(color=output is None and sys.stdout.isatty())}[fmt]()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@path_options
+@click.option("--gsp", metavar="URL", help="SPARQL 1.1 Graph Store Protocol address "
+              "(Oxigraph server: http://HOST:PORT/store; Fuseki: .../DATASET/data).")
+@click.option("--update", metavar="URL", help="SPARQL 1.1 Update address (GraphDB: "
+              ".../repositories/REPO/statements).")
+@click.option("--user", help="User name for the remote store (HTTP Basic).")
+@click.option("--password", envvar="POCKG_PUSH_PASSWORD", help="Password. Env: POCKG_PUSH_PASSWORD.")
+@click.option("--timeout", type=float, default=120.0, show_default=True)
+def push(settings, gsp, update, user, password, timeout):
+    """Copy the store, named graphs kept, into a remote SPARQL store.
+
+    Each named graph replaces the graph of the same name there. This is how
+    a user who outgrows one machine moves to Virtuoso, Fuseki, GraphDB or an
+    Oxigraph server; then query it with --endpoint.
+    """
+    from pockg.remote import push as run_push
+    from pockg.store import open_store
+
+    store = open_store(settings.store, read_only=True)
+    counts = run_push(store, gsp=gsp, update=update, user=user, password=password,
+                      timeout=timeout, progress=_progress(False))
+    click.echo(f"pushed {sum(counts.values())} triples in {len(counts)} named graphs")
+
+
+@main.command()
+@path_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--dev", is_flag=True, help="Development profile (no SECRET_KEY needed, cookies not Secure).")
+def serve(settings, host, port, threads, dev):
+    """Serve the browser and the SPARQL endpoint with a production WSGI server
+    (waitress). Builds the graph first if the store is empty.
+
+    Outside --dev, POCKG_SECRET_KEY must be set. Put it behind a TLS reverse
+    proxy on the open web (see README, "Deployment").
+    """
+    import logging
+    from pathlib import Path
+
+    from waitress import serve as waitress_serve
+
+    from pockg.store import open_store
+    from web import create_app
+
+    if settings.store != ":memory:" and not (Path(settings.store).is_dir()
+                                             and any(Path(settings.store).iterdir())):
+        from pockg.build import build as run_build
+
+        click.echo(f"the store at {settings.store} is empty: building it first", err=True)
+        store = open_store(settings.store)
+        try:
+            run_build(settings, store, progress=_progress(False))
+        finally:
+            store.close()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app({"STORE": settings.store}, profile="development" if dev else None)
+    click.echo(f"pockg is serving at http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="pockg")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job from a fresh clone: set up, build the graph, show what it holds.
-# Safe to run again: it never loses curated work (see README, "Nothing lost").
+# The main job from a fresh clone: set up, build the graph, serve the browser.
+# Safe to run again: it never loses curated work (only graphs built from data/
+# are replaced). Stop the server with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+PORT=${PORT:-8000}
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv"
   "$PY" -m venv .venv
@@ -14,5 +16,13 @@ echo "==> building the graph from data/ into ${POCKG_STORE:-var/store}"
 .venv/bin/pockg build
 echo "==> the store now holds"
 .venv/bin/pockg stats
-echo
-echo "Next: .venv/bin/pockg --help   (validate, export, stats)"
+# A secret key of this machine's own, kept out of git (var/ is ignored).
+mkdir -p var
+if [ ! -s var/secret_key ]; then
+  umask 077 && "$PY" -c "import secrets; print(secrets.token_hex(32))" > var/secret_key
+fi
+export POCKG_SECRET_KEY="$(cat var/secret_key)"
+# Plain http on this machine: cookies cannot be Secure here (behind TLS they are).
+export POCKG_SESSION_COOKIE_SECURE=false
+echo "==> serving the browser (Ctrl-C to stop)"
+exec .venv/bin/pockg serve --port "$PORT"

@@ -15,5 +15,18 @@ if ! command -v java >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
 fi
+if ! command -v virtuoso-t >/dev/null 2>&1 || ! command -v isql-vt >/dev/null 2>&1; then
+  echo "==> installing OpenLink Virtuoso (the engine tests start a server of their own on 127.0.0.1)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq virtuoso-opensource >/dev/null
+fi
+# Browser tests (tests/browser/): Debian's Chromium, driven by the playwright
+# Python package from the test extra (never `playwright install`: it downloads
+# a browser build, which this network does not allow).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Chromium (the browser tests drive it headless)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
 echo "==> running the test suite"
 .venv/bin/python -m pytest "$@"

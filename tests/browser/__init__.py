@@ -1,0 +1,1 @@
+"""Real-browser tests (headless Chromium via playwright); see conftest.py."""

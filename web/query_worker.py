@@ -1,0 +1,587 @@
+"""Runs the queries of the SPARQL endpoint, in worker processes with a time limit.
+
+Two halves:
+
+* what runs a query — ``check_query`` (the read-only and no-federation rules,
+  on the parsed query) and ``execute`` (dataset, row cap, serialisation). The
+  same functions run in a worker process, or in-process for an in-memory store;
+* ``WorkerPool``, the parent side: a few worker processes, each opening the
+  on-disk store read-only with pyoxigraph, receiving a ``Job`` over a pipe and
+  answering with an ``Outcome`` (body, content type, truncation flag). A query
+  past the time limit is killed with its process and a replacement started, so
+  one runaway query never blocks the server (Oxigraph cannot interrupt a query
+  from Python; a process can be killed).
+
+Workers are fresh interpreters (``python -m web.query_worker STORE``), never
+forks of a multi-threaded server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from pockg.vocab import PREFIXES
+
+# -- formats -----------------------------------------------------------------
+JSON = "application/sparql-results+json"
+XML = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+RESULT_FORMATS = {JSON: ox.QueryResultsFormat.JSON, XML: ox.QueryResultsFormat.XML,
+                  CSV: ox.QueryResultsFormat.CSV, TSV: ox.QueryResultsFormat.TSV}
+
+TURTLE = "text/turtle"
+JSON_LD = "application/ld+json"
+N_TRIPLES = "application/n-triples"
+RDF_XML = "application/rdf+xml"
+GRAPH_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, JSON_LD: ox.RdfFormat.JSON_LD,
+                 N_TRIPLES: ox.RdfFormat.N_TRIPLES, RDF_XML: ox.RdfFormat.RDF_XML}
+# Internal, for the HTML page: CONSTRUCT/DESCRIBE triples as SPARQL JSON results
+# with the variables subject, predicate, object.
+TRIPLE_TABLE = "application/x-pockg-triples+json"
+
+CONTENT_TYPES = {JSON: JSON, XML: XML, CSV: "text/csv; charset=utf-8",
+                 TSV: "text/tab-separated-values; charset=utf-8", TURTLE: "text/turtle; charset=utf-8",
+                 JSON_LD: JSON_LD, N_TRIPLES: N_TRIPLES, RDF_XML: RDF_XML, TRIPLE_TABLE: JSON}
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+
+
+@dataclass
+class Job:
+    """One query to run: the text, the protocol dataset, the wanted formats, the row cap.
+
+    ``default_graphs``/``named_graphs`` are the protocol's ``default-graph-uri``
+    and ``named-graph-uri`` (None when not given).
+    """
+
+    query: str
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    results_format: str = JSON
+    graph_format: str = TURTLE
+    max_rows: int = 10_000
+    base_iri: str | None = None        # relative IRIs in the query resolve against it
+
+
+@dataclass
+class Outcome:
+    """What a query gave: an HTTP status, a body and its type, or an error message."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    truncated: bool = False
+    kind: str = ""                 # select, ask or graph
+    message: str = ""
+    rows: int = 0
+
+
+class Refused(Exception):
+    """A query this endpoint will not run (HTTP ``status``, reason in ``message``)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# -- the read-only and no-federation rules ------------------------------------
+@dataclass
+class QueryInfo:
+    has_dataset_clause: bool = False        # FROM / FROM NAMED in the query
+    parsed: bool = True                     # False: rdflib could not parse it
+    dataset_iris: list[str] = field(default_factory=list)
+
+
+SERVICE_REFUSED = ("SERVICE (federated query) is not allowed: this endpoint only answers "
+                   "from its own store and never contacts other servers")
+
+
+def check_query(text: str, store_graphs: set[str], base_iri: str | None = None) -> QueryInfo:
+    """Refuse SERVICE anywhere, and FROM/FROM NAMED naming a graph outside the store.
+
+    The check works on the parsed query (rdflib's parser and algebra), so
+    spelling, case, comments and nesting (OPTIONAL, EXISTS, subqueries,
+    SILENT, a variable endpoint) cannot hide a SERVICE.
+    """
+    try:
+        from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        parsed = parseQuery(text)
+        query = translateQuery(parsed, base=base_iri, initNs=PREFIXES)
+    except Exception:  # noqa: BLE001 - any rdflib failure means: use the fallback below
+        parsed = query = None
+    if query is not None:
+        if _contains(parsed, "ServiceGraphPattern") or _contains(query.algebra, "ServiceGraphPattern"):
+            raise Refused(SERVICE_REFUSED)
+        clauses = query.algebra.get("datasetClause") or []
+        iris = [str(c.get("default") if c.get("default") is not None else c.get("named"))
+                for c in clauses]
+        for iri in iris:
+            if iri not in store_graphs:
+                raise Refused(f"FROM <{iri}> is not allowed: it names no graph of this store, "
+                              "and this endpoint never loads data from elsewhere (see the "
+                              "service description for the graphs it holds)")
+        return QueryInfo(has_dataset_clause=bool(clauses), dataset_iris=iris)
+    # Fallback: rdflib cannot parse some queries that Oxigraph can (SPARQL 1.2 /
+    # RDF-star syntax, Oxigraph extensions, gaps in rdflib's grammar), or the query
+    # is simply malformed (then Oxigraph's parser reports it). With no algebra to
+    # walk, we refuse the query if a normalised-token scan (comments, strings, IRIs,
+    # variables and prefixed names removed; case folded) finds the keyword SERVICE.
+    # FROM needs no check here: Oxigraph resolves FROM/FROM NAMED against the
+    # store's own graphs and never fetches them (an outside IRI is an empty graph).
+    tokens = keyword_tokens(text)
+    if "SERVICE" in tokens:
+        raise Refused(SERVICE_REFUSED)
+    return QueryInfo(has_dataset_clause="FROM" in tokens, parsed=False)
+
+
+def _contains(node, name: str) -> bool:
+    """Whether an rdflib parse tree or algebra holds a node called ``name``."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from pyparsing import ParseResults
+
+    stack, seen = [node], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, CompValue):
+            if item.name == name:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, ParseResults)):
+            stack.extend(item)
+    return False
+
+
+_SKIP = re.compile(r'''
+    "{3}(?:[^"\\]|\\.|"(?!""))*"{3}      # long strings
+  | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
+  | "(?:[^"\\\n]|\\.)*"                  # short strings
+  | '(?:[^'\\\n]|\\.)*'
+  | <[^<>"{}|^`\\\s]*>                  # IRIs
+  | \#[^\n]*                             # comments
+  | [?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+        # variables
+  | _:[\w.\-]*                           # blank node labels
+  | @[A-Za-z]+(?:-[A-Za-z0-9]+)*         # language tags
+  | [A-Za-z_][\w.\-]*:[\w.\-:%\\]*      # prefixed names (prefix:local)
+  | :[\w.\-:%\\]*                        # prefixed names (empty prefix)
+''', re.VERBOSE | re.UNICODE)
+
+
+UPDATE_KEYWORDS = {"LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "COPY", "MOVE",
+                   "ADD", "WITH"}
+
+
+def first_keyword(text: str) -> str:
+    """The first keyword after the prologue (PREFIX/BASE), upper-cased, or ''."""
+    for word in re.findall(r"[A-Za-z]+", _SKIP.sub(" ", text)):
+        if word.upper() not in {"PREFIX", "BASE", "VERSION"}:
+            return word.upper()
+    return ""
+
+
+def keyword_tokens(text: str) -> set[str]:
+    """The bare words of a query, upper-cased, outside strings, IRIs and comments."""
+    return {w.upper() for w in re.findall(r"[A-Za-z]+", _SKIP.sub(" ", text))}
+
+
+# -- running one query ----------------------------------------------------------
+def store_graphs(store: ox.Store) -> set[str]:
+    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+
+
+def dataset_options(job: Job, info: QueryInfo) -> dict:
+    """pyoxigraph's dataset arguments for a job.
+
+    The protocol dataset (default-graph-uri / named-graph-uri) wins over the
+    query's FROM; a graph it names that the store lacks is simply empty. With
+    neither, the default graph is the union of all the store's named graphs.
+    """
+    if job.default_graphs is not None or job.named_graphs is not None:
+        return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or []],
+                "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or []]}
+    if info.has_dataset_clause:
+        return {}        # Oxigraph applies the query's own FROM / FROM NAMED
+    return {"use_default_graph_as_union": True}
+
+
+def execute(store: ox.Store, job: Job, graphs: set[str] | None = None) -> Outcome:
+    """Check and run ``job`` on ``store``; errors come back as an Outcome, never raised."""
+    try:
+        info = check_query(job.query, store_graphs(store) if graphs is None else graphs,
+                           job.base_iri)
+        try:
+            options = dataset_options(job, info)
+        except ValueError as exc:
+            raise Refused(f"not a valid graph IRI: {exc}") from None
+        try:
+            result = store.query(job.query, prefixes=PREFIXES, base_iri=job.base_iri, **options)
+        except SyntaxError as exc:
+            update = first_keyword(job.query)
+            if update in UPDATE_KEYWORDS:
+                raise Refused(f"{update} is a SPARQL update: this endpoint is read-only and "
+                              "runs queries only (SELECT, ASK, CONSTRUCT, DESCRIBE)") from None
+            raise Refused(f"malformed SPARQL: {exc}") from None
+        if isinstance(result, ox.QuerySolutions):
+            return _solutions(result, job)
+        if isinstance(result, ox.QueryBoolean):
+            fmt = job.results_format if job.results_format in RESULT_FORMATS else JSON
+            return Outcome(200, result.serialize(format=RESULT_FORMATS[fmt]), CONTENT_TYPES[fmt],
+                           kind="ask", rows=1)
+        return _triples(result, job)
+    except Refused as exc:
+        return Outcome(exc.status, message=exc.message)
+    except SyntaxError as exc:
+        return Outcome(400, message=f"malformed SPARQL: {exc}")
+    except (ValueError, RuntimeError) as exc:   # evaluation errors Oxigraph reports
+        return Outcome(400, message=f"the query failed: {exc}")
+    except OSError as exc:
+        return Outcome(503, message=f"the store could not answer: {exc}")
+
+
+def _solutions(result: ox.QuerySolutions, job: Job) -> Outcome:
+    variables = [v.value for v in result.variables]
+    rows = list(islice(result, job.max_rows + 1))
+    truncated = len(rows) > job.max_rows
+    rows = rows[: job.max_rows]
+    doc = json.dumps(results_json(variables, rows), ensure_ascii=False).encode("utf-8")
+    fmt = job.results_format if job.results_format in RESULT_FORMATS else JSON
+    if fmt != JSON:  # re-serialise the capped, complete document with Oxigraph's writers
+        doc = ox.parse_query_results(doc, ox.QueryResultsFormat.JSON).serialize(
+            format=RESULT_FORMATS[fmt])
+    return Outcome(200, doc, CONTENT_TYPES[fmt], truncated, kind="select", rows=len(rows))
+
+
+def _triples(result: ox.QueryTriples, job: Job) -> Outcome:
+    triples = list(islice(result, job.max_rows + 1))
+    truncated = len(triples) > job.max_rows
+    triples = triples[: job.max_rows]
+    if job.graph_format == TRIPLE_TABLE:
+        rows = [{"subject": t.subject, "predicate": t.predicate, "object": t.object} for t in triples]
+        body = json.dumps(results_json(["subject", "predicate", "object"], rows),
+                          ensure_ascii=False).encode("utf-8")
+        return Outcome(200, body, JSON, truncated, kind="graph", rows=len(triples))
+    fmt = job.graph_format if job.graph_format in GRAPH_FORMATS else TURTLE
+    prefixes = PREFIXES if fmt in (TURTLE, RDF_XML) else None
+    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
+    return Outcome(200, body, CONTENT_TYPES[fmt], truncated, kind="graph", rows=len(triples))
+
+
+def results_json(variables: list[str], rows) -> dict:
+    """A complete SPARQL 1.1 JSON results document for ``rows``."""
+    bindings = []
+    for row in rows:
+        binding = {}
+        for name in variables:
+            term = row[name]
+            if term is not None:
+                binding[name] = term_json(term)
+        bindings.append(binding)
+    return {"head": {"vars": variables}, "results": {"bindings": bindings}}
+
+
+def term_json(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+            if getattr(term, "direction", None) is not None:
+                out["its:dir"] = str(term.direction)
+        elif term.datatype.value not in (XSD_STRING, RDF_LANG_STRING, RDF_DIR_LANG_STRING):
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": term_json(term.subject),
+                                            "predicate": term_json(term.predicate),
+                                            "object": term_json(term.object)}}
+    return {"type": "literal", "value": str(term)}
+
+
+# -- the worker process -------------------------------------------------------------
+def worker_main(reader, writer, location: str) -> None:
+    """A worker process: open the store read-only, answer jobs (dicts) until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the parent's to handle
+    _watch_parent()
+    try:
+        store = ox.Store.read_only(location)
+        graphs = store_graphs(store)
+        import rdflib.plugins.sparql.algebra  # noqa: F401 - warm up the parser before the first job
+        import rdflib.plugins.sparql.parser  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which answers 503
+        writer.send({"failed": f"cannot open the store at {location}: {exc}"})
+        return
+    writer.send({"ready": True})
+    while True:
+        try:
+            job = reader.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            outcome = execute(store, Job(**job), graphs)
+        except Exception as exc:  # noqa: BLE001 - never let one query end the worker
+            outcome = Outcome(500, message=f"the query could not be run: {exc}")
+        try:
+            writer.send(asdict(outcome))
+        except (OSError, ValueError):
+            return
+
+
+def _watch_parent(interval: float = 1.0) -> None:
+    """End this worker if the server dies (even mid-query): no orphan keeps running."""
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+class Unavailable(Exception):
+    """No answer in time: the query was stopped, or every worker stayed busy."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class Worker:
+    """One worker process (``python -m web.query_worker STORE``) and its two pipes.
+
+    A plain subprocess rather than ``multiprocessing``: it never re-imports the
+    parent's ``__main__`` and never forks a multi-threaded server. Jobs and
+    outcomes travel as pickled dicts over the child's stdin and a duplicate of
+    its stdout (the child points its own stdout at stderr).
+    """
+
+    def __init__(self, location: str):
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parent.parent)      # so that ``web`` imports
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "web.query_worker", str(location)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env,
+            start_new_session=True)          # a terminal's Ctrl-C goes to the parent only
+        self.writer = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.reader = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> None:
+        if self.ready:
+            return
+        if not self.reader.poll(timeout):
+            raise Unavailable("the query worker did not start in time", 5)
+        try:
+            message = self.reader.recv()
+        except (EOFError, OSError):
+            raise Unavailable("the query worker stopped while starting", 5) from None
+        if not message.get("ready"):
+            from pockg.errors import StoreError
+
+            raise StoreError(message.get("failed", "the query worker could not start"))
+        self.ready = True
+
+    def run(self, job: Job, timeout: float) -> Outcome | None:
+        """The outcome, or None when the time limit passed (the caller kills the worker)."""
+        self.writer.send(asdict(job))
+        if not self.reader.poll(timeout):
+            return None
+        return Outcome(**self.reader.recv())
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.wait(2)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self._close()
+
+    def stop(self) -> None:
+        try:
+            self.writer.send(None)
+            self.process.wait(1)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            self.kill()
+            return
+        self._close()
+
+    def _close(self) -> None:
+        for conn in (self.writer, self.reader):
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+
+class WorkerPool:
+    """Up to ``size`` worker processes, started on demand and replaced when killed.
+
+    ``run(job)`` gives the worker's Outcome, or raises ``Unavailable`` when
+    the query passed ``timeout`` seconds (its worker is killed and a fresh one
+    started) or no worker came free within ``timeout``.
+    """
+
+    START_TIMEOUT = 60.0
+
+    def __init__(self, location: str, size: int = 2, timeout: float = 10.0):
+        self.location = str(location)
+        self.size = max(1, int(size))
+        self.timeout = float(timeout)
+        self._cond = threading.Condition()
+        self._idle: list[Worker] = []
+        self._all: set[Worker] = set()
+        self._live = 0
+        self._closed = False
+
+    def _acquire(self) -> Worker:
+        deadline = time.monotonic() + self.timeout
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise Unavailable("the server is shutting down", 5)
+                if self._idle:
+                    return self._idle.pop()
+                if self._live < self.size:
+                    self._live += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Unavailable("every query worker is busy; try again shortly",
+                                      max(1, round(self.timeout)))
+                self._cond.wait(remaining)
+        try:
+            worker = Worker(self.location)
+        except Exception:
+            with self._cond:
+                self._live -= 1
+                self._cond.notify()
+            raise
+        with self._cond:
+            self._all.add(worker)
+        return worker
+
+    def _release(self, worker: Worker) -> None:
+        with self._cond:
+            if self._closed:
+                worker.stop()
+                return
+            self._idle.append(worker)
+            self._cond.notify()
+
+    def _discard(self, worker: Worker) -> bool:
+        """Kill ``worker`` and free its place; False once the pool is shut down."""
+        worker.kill()
+        with self._cond:
+            self._all.discard(worker)
+            self._live -= 1
+            self._cond.notify()
+            return not self._closed
+
+    def _replace(self, worker: Worker) -> None:
+        """Kill ``worker`` and start a fresh one in its place (it gets ready in the background)."""
+        if not self._discard(worker):
+            return
+        try:
+            fresh = Worker(self.location)
+        except Exception:  # noqa: BLE001 - the next request will try again
+            return
+        with self._cond:
+            self._live += 1
+            self._all.add(fresh)
+            self._idle.append(fresh)
+            self._cond.notify()
+
+    def run(self, job: Job) -> Outcome:
+        worker = self._acquire()
+        try:
+            worker.wait_ready(self.START_TIMEOUT)
+        except Exception:
+            self._discard(worker)        # the next request starts another one
+            raise
+        try:
+            outcome = worker.run(job, self.timeout)
+        except (EOFError, OSError, ValueError):
+            self._replace(worker)
+            raise Unavailable("the query worker stopped unexpectedly (out of memory?); "
+                              "try again, or narrow the query down", 5) from None
+        if outcome is None:
+            self._replace(worker)
+            seconds = f"{self.timeout:g}"
+            raise Unavailable(f"the query ran past the time limit of {seconds} s and was "
+                              "stopped; narrow it down (add LIMIT, more specific patterns) "
+                              "and try again", max(1, round(self.timeout)))
+        self._release(worker)
+        return outcome
+
+    def shutdown(self) -> None:
+        """Stop every worker: idle ones politely, busy ones (mid-query) at once."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            busy = self._all - set(idle)
+            self._all = set()
+            self._cond.notify_all()
+        for worker in idle:
+            worker.stop()
+        for worker in busy:
+            worker.kill()
+
+    @property
+    def processes(self) -> list:
+        """The worker processes (for tests and health checks)."""
+        with self._cond:
+            return [w.process for w in self._all]
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m web.query_worker STORE``: the worker process (see ``Worker``)."""
+    if len(argv) != 2:
+        print("usage: python -m web.query_worker STORE", file=sys.stderr)
+        return 2
+    protocol_out = os.dup(1)
+    os.dup2(2, 1)                  # stray prints go to stderr, not into the protocol
+    protocol_in = os.dup(0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    from web.query_worker import worker_main as main  # the importable module, not __main__
+
+    main(Connection(protocol_in, writable=False), Connection(protocol_out, readable=False), argv[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv))
