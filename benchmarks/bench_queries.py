@@ -283,12 +283,13 @@ def report(curated: GraphResult, large: GraphResult, names: list[str], args) -> 
           f"**{speed['l']}** |")
     n_both = min(both["c"][2], both["l"][2])
     total_e, total_r = both["c"][0] + both["l"][0], both["c"][1] + both["l"][1]
-    print(f"\nSuite speed-up = sum of rdflib medians / sum of embedded medians over the "
-          f"{n_both} of {len(names)} queries both stores ran"
-          f"{'' if n_both == len(names) else ' (see Errors)'}: curated {speed['c']} "
-          f"({fmt(both['c'][1])} vs {fmt(both['c'][0])} ms), {ll} {speed['l']} "
-          f"({fmt(both['l'][1])} vs {fmt(both['l'][0])} ms); both graphs "
-          f"{ratio(total_r, total_e, lower['c'] or lower['l'])}.")
+    if n_both:
+        print(f"\nSuite speed-up = sum of rdflib medians / sum of embedded medians over the "
+              f"{n_both} of {len(names)} queries both stores ran"
+              f"{'' if n_both == len(names) else ' (see Errors)'}: curated {speed['c']} "
+              f"({fmt(both['c'][1])} vs {fmt(both['c'][0])} ms), {ll} {speed['l']} "
+              f"({fmt(both['l'][1])} vs {fmt(both['l'][0])} ms); both graphs "
+              f"{ratio(total_r, total_e, lower['c'] or lower['l'])}.")
 
     def slow(result: GraphResult, attr: str, limit: float) -> list[str]:
         return [f"{n} ({fmt(getattr(t, attr))} ms)" for n, t in result.timings.items()
@@ -327,6 +328,8 @@ def report(curated: GraphResult, large: GraphResult, names: list[str], args) -> 
         print("\nRow-count mismatches (embedded vs rdflib):")
         for m in mismatches:
             print(f"- {m}")
+    elif not ran_rdflib:
+        print("\nRow counts: not compared (rdflib skipped).")
     else:
         print("\nRow counts: embedded and rdflib agree on every query that both ran.")
     if errors:

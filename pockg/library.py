@@ -109,9 +109,10 @@ def load_query(path: Path) -> LibraryQuery:
         if "default" not in spec:
             raise QueryError(f"{path.name}: parameter {name} has no default")
         var = spec.get("var", name)
-        if len(values_block(var).findall(text)) != 1:
-            raise QueryError(f"{path.name}: parameter {name} needs exactly one empty "
-                             f"'VALUES ?{var} {{}}' block in the query")
+        if not values_block(var).findall(text):
+            raise QueryError(f"{path.name}: parameter {name} needs an empty "
+                             f"'VALUES ?{var} {{}}' block in the query (one per group "
+                             "pattern that should see it)")
         params.append(Param(name, ptype, var, spec["default"], spec.get("allowed"),
                             str(spec.get("description", ""))))
     return LibraryQuery(path.stem, path, text, meta, params)
@@ -223,6 +224,7 @@ class QueryLibrary:
     def __init__(self, queries_dir: Path):
         self.dir = Path(queries_dir)
         self._cache: dict[str, LibraryQuery] = {}
+        self._resolvers: dict[int, Resolver] = {}
 
     def names(self) -> list[str]:
         return sorted(p.stem for p in self.dir.glob("*.rq"))
@@ -239,6 +241,16 @@ class QueryLibrary:
     def all(self) -> list[LibraryQuery]:
         return [self.get(n) for n in self.names()]
 
+    def _resolver(self, store) -> Resolver:
+        """A resolver per store; kept between runs only for a read-only store,
+        whose missions and concepts cannot change under it."""
+        if not getattr(store, "read_only", False):
+            return Resolver(store)
+        cached = self._resolvers.get(id(store))
+        if cached is None or cached.store is not store:
+            cached = self._resolvers[id(store)] = Resolver(store)
+        return cached
+
     def render(self, name: str, params: dict | None, store) -> tuple[str, dict]:
         """The query text with every parameter bound, and the values used."""
         query = self.get(name)
@@ -247,7 +259,7 @@ class QueryLibrary:
         if unknown:
             raise QueryError(f"{name}: unknown parameter(s) {', '.join(sorted(unknown))} "
                              f"(it takes: {', '.join(p.name for p in query.params) or 'none'})")
-        resolver = Resolver(store)
+        resolver = self._resolver(store)
         text, used = query.text, {}
         for param in query.params:
             raw = params.get(param.name, param.default)
@@ -259,7 +271,7 @@ class QueryLibrary:
             terms = [resolver.term(param, v) for v in values]
             used[param.name] = values if param.plural else values[0]
             block = "VALUES ?%s { %s }" % (param.var, " ".join(str(t) for t in terms))
-            text = values_block(param.var).sub(lambda _m, b=block: b, text, count=1)
+            text = values_block(param.var).sub(lambda _m, b=block: b, text)
         return text, used
 
     def run(self, name: str, params: dict | None, store) -> Table:

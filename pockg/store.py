@@ -49,6 +49,7 @@ class EmbeddedStore:
 
     def __init__(self, location: str | Path = MEMORY, read_only: bool = False):
         self.location = str(location)
+        self.read_only = read_only
         try:
             if self.location == MEMORY:
                 self._store = ox.Store()

@@ -87,7 +87,7 @@ def test_a_file_without_summary_or_values_block_is_refused(tmp_path):
     bad = tmp_path / "no-values.rq"
     bad.write_text("#+ summary: x\n#+ params:\n#+   m: {type: missions, default: [MONUC]}\n"
                    "SELECT * WHERE { ?s ?p ?o }\n")
-    with pytest.raises(QueryError, match=r"VALUES \?m \{\}"):
+    with pytest.raises(QueryError, match=r"an empty 'VALUES \?m \{\}' block"):
         load_query(bad)
 
 
