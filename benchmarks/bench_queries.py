@@ -385,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
                              "machine (both engines evaluate a query on one thread)")
     parser.add_argument("--queries", metavar="DIR", default=str(REPO_ROOT / "queries"),
                         help="library folder (default: queries/)")
-    parser.add_argument("--only", metavar="NAME", nargs="+", help="run only these queries")
+    parser.add_argument("--only", metavar="NAME", nargs="+", action="extend",
+                        help="run only these queries (repeatable)")
     parser.add_argument("--tmp", metavar="DIR", help="where the temporary stores go "
                         "(default: the system temporary folder)")
     args = parser.parse_args(argv)

@@ -92,8 +92,9 @@ class Loader:
         for record in self.records:
             ctx.register(record)
 
-    def emit(self, ctx: Context) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def emit(self, ctx: Context) -> None:
+        """Turn the records into quads; each kind of loader says how."""
+        raise TypeError(f"{type(self).__name__} must define emit()")
 
 
 def _unexpected_key(err) -> list:

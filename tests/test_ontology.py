@@ -70,7 +70,7 @@ def test_ontology_parses_with_rdflib(ontology):
 
 
 def test_ontology_parses_with_pyoxigraph_to_the_same_triples(ontology):
-    pyoxigraph = pytest.importorskip("pyoxigraph")
+    import pyoxigraph
     store = pyoxigraph.Store()
     store.load(path=str(ONTOLOGY), format=pyoxigraph.RdfFormat.TURTLE)
     assert len(store) == len(ontology)
@@ -180,8 +180,9 @@ RESERVED_ON_PURPOSE = ("rdf:Statement", "rdf:subject", "rdf:predicate", "rdf:obj
 
 def test_ontology_is_owl2_dl_apart_from_the_reserved_reification_terms(tmp_path):
     if shutil.which("java") is None:
-        pytest.skip("Java is needed for the OWL API profile checker")
-    owlready2 = pytest.importorskip("owlready2")
+        pytest.fail("Java is needed for the OWL API profile checker: scripts/test.sh installs it")
+    import owlready2
+
     jar = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"  # bundles the OWL API
     source = tmp_path / "DLCheck.java"
     source.write_text(DL_CHECK_JAVA)
@@ -274,9 +275,10 @@ def test_reasoner_child_refuses_imports_on_its_own(tmp_path):
 
 def test_defined_classes_are_materialised_by_hermit(tmp_path):
     """SystemWideStrategy, MissionOnlyStrategy, PoCMandatedOperation, ThematicResolution."""
-    owlready2 = pytest.importorskip("owlready2")
+    import owlready2
+
     if shutil.which(owlready2.JAVA_EXE) is None:
-        pytest.skip("Java is needed for HermiT")
+        pytest.fail("Java is needed for HermiT: scripts/test.sh installs it")
     graph = rdflib.Graph().parse(ONTOLOGY)
     graph.parse(format="turtle", data=f"""
         @prefix pockg: <{V.POCKG}> .
@@ -374,8 +376,8 @@ def test_every_scheme_file_parses_with_an_id_matching_its_file_name(schemes):
 
 
 def test_every_scheme_file_follows_the_json_schema(schemes):
-    jsonschema = pytest.importorskip("jsonschema")
-    referencing = pytest.importorskip("referencing")
+    import jsonschema
+    import referencing
     registry = referencing.Registry()
     for path in (DATA / "schemas").glob("*.schema.json"):
         schema = json.loads(path.read_text())
@@ -592,7 +594,7 @@ BROKEN = {
 
 
 def _validate(turtle: str):
-    pyshacl = pytest.importorskip("pyshacl")
+    import pyshacl
     data = rdflib.Graph().parse(data=turtle, format="turtle")
     conforms, results, text = pyshacl.validate(
         data, shacl_graph=rdflib.Graph().parse(SHAPES), ont_graph=rdflib.Graph().parse(ONTOLOGY),

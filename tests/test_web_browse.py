@@ -364,7 +364,7 @@ def test_french_labels_and_interface(client):
 def test_english_is_the_default_and_the_choice_is_remembered(client):
     text = page(client, "/id/operation/MONUC")
     assert '<html lang="en">' in text and "Skip to content" in text
-    assert f'<p class="subtitle"><span lang="en">United Nations Organization Mission' in text
+    assert '<p class="subtitle"><span lang="en">United Nations Organization Mission' in text
     response = client.get("/?lang=fr")
     assert "lang=fr" in response.headers["Set-Cookie"]
     assert '<html lang="fr">' in page(client, "/list/missions")      # the cookie
