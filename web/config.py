@@ -12,6 +12,17 @@ class Config:
     SPARQL_TIMEOUT_S = 10.0
     SPARQL_MAX_ROWS = 10_000
     SPARQL_WORKERS = 2
+    # The query workers run without network access, each in a network namespace
+    # of its own (``unshare -n``, from util-linux; ``unshare -r -n`` when not root),
+    # so no query (SERVICE in any disguise) reaches another machine.
+    # "auto": find out at start; "off": no sandbox (for tests of its absence).
+    SPARQL_SANDBOX = "auto"
+    # Where no sandbox can be made, /sparql answers 503 and the server logs why,
+    # unless the operator accepts the risk (POCKG_SPARQL_ALLOW_UNSANDBOXED=true).
+    SPARQL_ALLOW_UNSANDBOXED = False
+    # Refuse SERVICE and outside FROM on the parsed query, in front of the sandbox.
+    # False only in tests, to prove the sandbox alone stops SERVICE.
+    SPARQL_PARSED_CHECK = True
     SEARCH_INDEX = None                 # defaults to <store>.search.sqlite
     LANGUAGES = ("en", "fr")
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024

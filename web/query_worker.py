@@ -13,14 +13,21 @@ Two halves:
   from Python; a process can be killed).
 
 Workers are fresh interpreters (``python -m web.query_worker STORE``), never
-forks of a multi-threaded server.
+forks of a multi-threaded server, and each starts in a network namespace of
+its own (``unshare -n``, see ``sandbox``): no interface but a loopback that is
+down, so nothing a query does (SERVICE in any disguise; Oxigraph's Rust HTTP
+client, which Python audit hooks do not see) can reach another machine. The
+store is a local file: the workers need no network. The parsed-query check
+stays in front of the sandbox (a clear 400 rather than a network error).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,6 +84,7 @@ class Job:
     graph_format: str = TURTLE
     max_rows: int = 10_000
     base_iri: str | None = None        # relative IRIs in the query resolve against it
+    parsed_check: bool = True          # False (tests only): skip check_query, the sandbox alone
 
 
 @dataclass
@@ -230,8 +238,11 @@ def dataset_options(job: Job, info: QueryInfo) -> dict:
 def execute(store: ox.Store, job: Job, graphs: set[str] | None = None) -> Outcome:
     """Check and run ``job`` on ``store``; errors come back as an Outcome, never raised."""
     try:
-        info = check_query(job.query, store_graphs(store) if graphs is None else graphs,
-                           job.base_iri)
+        if job.parsed_check:
+            info = check_query(job.query, store_graphs(store) if graphs is None else graphs,
+                               job.base_iri)
+        else:       # SPARQL_PARSED_CHECK=False: no SERVICE/FROM check, the sandbox alone
+            info = QueryInfo(has_dataset_clause="FROM" in keyword_tokens(job.query), parsed=False)
         try:
             options = dataset_options(job, info)
         except ValueError as exc:
@@ -258,7 +269,19 @@ def execute(store: ox.Store, job: Job, graphs: set[str] | None = None) -> Outcom
     except (ValueError, RuntimeError) as exc:   # evaluation errors Oxigraph reports
         return Outcome(400, message=f"the query failed: {exc}")
     except OSError as exc:
+        if is_network_error(exc):       # SERVICE tried, and the sandbox has no network
+            return Outcome(400, message=f"{SERVICE_REFUSED} (the query's attempt failed: {exc})")
         return Outcome(503, message=f"the store could not answer: {exc}")
+
+
+_NETWORK_ERRNOS = "|".join(str(n) for n in (101, 110, 111, 113))  # unreachable, timeout, refused
+_NETWORK_ERROR = re.compile(rf"os error (?:{_NETWORK_ERRNOS})\b|network is unreachable|"
+                            r"lookup address|name resolution|dns error", re.IGNORECASE)
+
+
+def is_network_error(exc: OSError) -> bool:
+    """Whether Oxigraph's error is a failed connection (a SERVICE call), not a store failure."""
+    return isinstance(exc, ConnectionError) or bool(_NETWORK_ERROR.search(str(exc)))
 
 
 def _solutions(result: ox.QuerySolutions, job: Job) -> Outcome:
@@ -323,6 +346,84 @@ def term_json(term) -> dict:
     return {"type": "literal", "value": str(term)}
 
 
+# -- the network sandbox --------------------------------------------------------------
+SANDBOX_OFF = {"off", "false", "no", "0", "none"}
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """How worker processes are started without network access, or why they cannot be.
+
+    ``command`` is the prefix put before the worker's command line
+    (``("/usr/bin/unshare", "-n")``), empty when there is no sandbox;
+    ``reason`` says which one it is, or why there is none.
+    """
+
+    command: tuple[str, ...]
+    reason: str
+
+    def __bool__(self) -> bool:
+        return bool(self.command)
+
+
+def sandbox(mode: object = "auto") -> Sandbox:
+    """The sandbox for ``mode``: "auto" (default) finds one, "off" means none (for tests).
+
+    "auto" runs ``unshare -n true`` once per process (then ``unshare -r -n true``:
+    a user namespace too, for servers not run as root) and caches the answer.
+    """
+    if str(mode).strip().lower() in SANDBOX_OFF:
+        return Sandbox((), "the sandbox is switched off (SPARQL_SANDBOX=off)")
+    return _probe_sandbox()
+
+
+@functools.lru_cache(maxsize=1)
+def _probe_sandbox() -> Sandbox:
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return Sandbox((), "the command unshare was not found; util-linux provides it "
+                           "(apt-get install util-linux)")
+    failures = []
+    for flags in (("-n",), ("-r", "-n")):
+        shown = " ".join(("unshare",) + flags)
+        try:
+            done = subprocess.run([unshare, *flags, "true"], stdin=subprocess.DEVNULL,
+                                  capture_output=True, timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError) as exc:
+            failures.append(f"{shown}: {exc}")
+            continue
+        if done.returncode == 0:
+            return Sandbox((unshare, *flags), f"each query worker runs in a network namespace "
+                                              f"of its own ({shown}): no network access")
+        said = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
+        failures.append(f"{shown}: {said}")
+    return Sandbox((), "no network namespace can be made here (" + "; ".join(failures) + ")")
+
+
+def network_namespace() -> str | None:
+    """This process's network namespace (``net:[4026531840]``), or None off Linux."""
+    try:
+        return os.readlink("/proc/self/ns/net")
+    except OSError:
+        return None
+
+
+class NoSandbox(Exception):
+    """Workers cannot be started without network access, and the risk was not accepted."""
+
+    def __init__(self, reason: str):
+        self.message = no_sandbox_message(reason)
+        super().__init__(self.message)
+
+
+def no_sandbox_message(reason: str) -> str:
+    return ("the SPARQL endpoint is closed: its query workers cannot be started without "
+            f"network access on this server ({reason}), so a query (SERVICE) could make the "
+            "server contact other machines. The operator can run the server where network "
+            "namespaces can be made (unshare -n, from util-linux), or accept the risk with "
+            "SPARQL_ALLOW_UNSANDBOXED=True (POCKG_SPARQL_ALLOW_UNSANDBOXED=true)")
+
+
 # -- the worker process -------------------------------------------------------------
 def worker_main(reader, writer, location: str) -> None:
     """A worker process: open the store read-only, answer jobs (dicts) until told to stop."""
@@ -336,7 +437,7 @@ def worker_main(reader, writer, location: str) -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which answers 503
         writer.send({"failed": f"cannot open the store at {location}: {exc}"})
         return
-    writer.send({"ready": True})
+    writer.send({"ready": True, "netns": network_namespace()})
     while True:
         try:
             job = reader.recv()
@@ -382,15 +483,18 @@ class Worker:
     A plain subprocess rather than ``multiprocessing``: it never re-imports the
     parent's ``__main__`` and never forks a multi-threaded server. Jobs and
     outcomes travel as pickled dicts over the child's stdin and a duplicate of
-    its stdout (the child points its own stdout at stderr).
+    its stdout (the child points its own stdout at stderr). ``sandbox`` is the
+    command prefix that starts it without network (``Sandbox.command``; unshare
+    execs the interpreter, so the process is the worker itself).
     """
 
-    def __init__(self, location: str):
+    def __init__(self, location: str, sandbox: tuple[str, ...] | list[str] = ()):
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)      # so that ``web`` imports
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.sandboxed = bool(sandbox)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "web.query_worker", str(location)],
+            [*sandbox, sys.executable, "-m", "web.query_worker", str(location)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env,
             start_new_session=True)          # a terminal's Ctrl-C goes to the parent only
         self.writer = Connection(os.dup(self.process.stdin.fileno()), readable=False)
@@ -412,6 +516,10 @@ class Worker:
             from pockg.errors import StoreError
 
             raise StoreError(message.get("failed", "the query worker could not start"))
+        own = network_namespace()
+        if self.sandboxed and (message.get("netns") is None or message.get("netns") == own):
+            raise NoSandbox("the query worker was started with unshare but shares the "
+                            "server's network namespace")
         self.ready = True
 
     def run(self, job: Job, timeout: float) -> Outcome | None:
@@ -452,11 +560,18 @@ class WorkerPool:
     ``run(job)`` gives the worker's Outcome, or raises ``Unavailable`` when
     the query passed ``timeout`` seconds (its worker is killed and a fresh one
     started) or no worker came free within ``timeout``.
+
+    Workers start in the network sandbox (``sandbox(mode)``); where none can be
+    made the pool refuses to start (``NoSandbox``) unless ``allow_unsandboxed``.
     """
 
     START_TIMEOUT = 60.0
 
-    def __init__(self, location: str, size: int = 2, timeout: float = 10.0):
+    def __init__(self, location: str, size: int = 2, timeout: float = 10.0,
+                 sandbox_mode: object = "auto", allow_unsandboxed: bool = False):
+        self.sandbox = sandbox(sandbox_mode)
+        if not self.sandbox and not allow_unsandboxed:
+            raise NoSandbox(self.sandbox.reason)
         self.location = str(location)
         self.size = max(1, int(size))
         self.timeout = float(timeout)
@@ -483,7 +598,7 @@ class WorkerPool:
                                       max(1, round(self.timeout)))
                 self._cond.wait(remaining)
         try:
-            worker = Worker(self.location)
+            worker = Worker(self.location, self.sandbox.command)
         except Exception:
             with self._cond:
                 self._live -= 1
@@ -515,7 +630,7 @@ class WorkerPool:
         if not self._discard(worker):
             return
         try:
-            fresh = Worker(self.location)
+            fresh = Worker(self.location, self.sandbox.command)
         except Exception:  # noqa: BLE001 - the next request will try again
             return
         with self._cond:

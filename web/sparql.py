@@ -14,12 +14,17 @@
 * Each query runs in a worker process (``web.query_worker.WorkerPool``),
   killed past ``SPARQL_TIMEOUT_S`` (503 with Retry-After); results are cut
   at ``SPARQL_MAX_ROWS`` and flagged with the ``Pockg-Truncated: true`` header.
+* The workers have no network (a namespace of their own, ``unshare -n``).
+  Where no such sandbox can be made the server says so at start, and the
+  endpoint answers 503 unless the operator accepts the risk with
+  ``SPARQL_ALLOW_UNSANDBOXED``; see ``sandbox_refusal``.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -49,6 +54,7 @@ READ_ONLY = ("this endpoint is read-only: SPARQL updates are not accepted "
              "(send queries: SELECT, ASK, CONSTRUCT or DESCRIBE)")
 
 _pool_lock = threading.Lock()
+log = logging.getLogger("pockg.web.sparql")
 
 
 class ProtocolError(Exception):
@@ -68,6 +74,9 @@ class ProtocolRequest:
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint():
     html = wants_html()
+    closed = sandbox_refusal()
+    if closed:
+        return error(closed, 503, html=html)
     try:
         req = read_protocol()
     except ProtocolError as exc:
@@ -85,9 +94,12 @@ def endpoint():
                  results_format=qw.JSON if html else results_format(),
                  graph_format=qw.TRIPLE_TABLE if html else graph_format(),
                  max_rows=int(current_app.config["SPARQL_MAX_ROWS"]),
-                 base_iri=url_for("sparql.endpoint", _external=True))
+                 base_iri=url_for("sparql.endpoint", _external=True),
+                 parsed_check=flag(current_app.config.get("SPARQL_PARSED_CHECK", True)))
     try:
         outcome = run(job)
+    except qw.NoSandbox as exc:
+        return error(exc.message, 503, html=html, req=req)
     except qw.Unavailable as exc:
         return error(exc.message, 503, {"Retry-After": str(exc.retry_after)}, html=html, req=req)
     except PockgError as exc:             # e.g. a worker could not open the store
@@ -212,7 +224,11 @@ def run(job: qw.Job) -> qw.Outcome:
 
 
 def pool() -> qw.WorkerPool:
-    """The app's worker pool, started on first use and stopped at exit."""
+    """The app's worker pool, started on first use and stopped at exit.
+
+    Raises ``qw.NoSandbox`` where workers cannot be started without network
+    access and SPARQL_ALLOW_UNSANDBOXED is not set.
+    """
     extras = current().extras
     with _pool_lock:
         workers = extras.get("sparql_workers")
@@ -221,10 +237,76 @@ def pool() -> qw.WorkerPool:
             config = current_app.config
             workers = qw.WorkerPool(getattr(state.store, "location", state.settings.store),
                                     size=int(config.get("SPARQL_WORKERS", 2)),
-                                    timeout=float(config["SPARQL_TIMEOUT_S"]))
+                                    timeout=float(config["SPARQL_TIMEOUT_S"]),
+                                    sandbox_mode=config.get("SPARQL_SANDBOX", "auto"),
+                                    allow_unsandboxed=flag(config.get("SPARQL_ALLOW_UNSANDBOXED")))
             extras["sparql_workers"] = workers
             atexit.register(workers.shutdown)
     return workers
+
+
+# -- the network sandbox ------------------------------------------------------------------
+IN_MEMORY_UNSANDBOXED = (
+    "the SPARQL endpoint is closed: an in-memory store can only be queried inside the server "
+    "process, which has network access, so a query (SERVICE) could make the server contact "
+    "other machines. Serve an on-disk store, or accept the risk with "
+    "SPARQL_ALLOW_UNSANDBOXED=True (POCKG_SPARQL_ALLOW_UNSANDBOXED=true)")
+
+
+def flag(value) -> bool:
+    """A boolean setting, given as a bool or as text from a settings file ("true", "1"...)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
+
+
+def _in_memory(app) -> bool:
+    state = app.extensions["pockg"]
+    return str(getattr(state.store, "location", state.settings.store)) == MEMORY
+
+
+def sandbox_refusal(app=None) -> str | None:
+    """Why the endpoint must stay closed (the 503 message), or None when it may run queries.
+
+    Open when the workers run in the network sandbox, or when the operator
+    accepted the risk (SPARQL_ALLOW_UNSANDBOXED). An in-memory store is queried
+    in-process, never sandboxed: open only under the testing profile or with
+    the acceptance.
+    """
+    app = app or current_app
+    config = app.config
+    if flag(config.get("SPARQL_ALLOW_UNSANDBOXED")):
+        return None
+    if _in_memory(app):
+        return None if config.get("TESTING") else IN_MEMORY_UNSANDBOXED
+    box = qw.sandbox(config.get("SPARQL_SANDBOX", "auto"))
+    return None if box else qw.no_sandbox_message(box.reason)
+
+
+@bp.record_once
+def _announce_sandbox(setup) -> None:
+    """Say at start (in ``pockg serve``'s log) whether SPARQL queries run without network."""
+    app = setup.app
+    config = app.config
+    accepted = flag(config.get("SPARQL_ALLOW_UNSANDBOXED"))
+    if _in_memory(app):
+        if not config.get("TESTING"):
+            state = "OPEN (SPARQL_ALLOW_UNSANDBOXED is set)" if accepted else "CLOSED (503)"
+            log.warning("SPARQL: the store is in memory, so queries would run inside the server "
+                        "process, without a network sandbox: the endpoint is %s", state)
+        return
+    box = qw.sandbox(config.get("SPARQL_SANDBOX", "auto"))
+    if box:
+        log.info("SPARQL sandbox: %s", box.reason)
+    elif accepted:
+        log.warning("SPARQL WITHOUT SANDBOX: %s. The endpoint is OPEN anyway because "
+                    "SPARQL_ALLOW_UNSANDBOXED is set: queries (SERVICE) could make this server "
+                    "contact other machines; only the parsed-query check stands in the way.",
+                    box.reason)
+    else:
+        log.warning("SPARQL endpoint CLOSED (every query answers 503): %s. Fix the server "
+                    "(unshare -n must work), or accept the risk with "
+                    "POCKG_SPARQL_ALLOW_UNSANDBOXED=true.", box.reason)
 
 
 # -- answers ----------------------------------------------------------------------------
