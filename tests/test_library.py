@@ -4,6 +4,7 @@ are validated and bound as terms; cells carry evidence; matrices mark gaps."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +13,7 @@ from rdflib.plugins.sparql import prepareQuery
 from pockg.cli import main
 from pockg.compare import to_matrix
 from pockg.errors import NotFound, QueryError
-from pockg.library import QueryLibrary, load_query
+from pockg.library import QueryLibrary, Resolver, load_query
 
 EXPECTED = {"drafting-lead", "tier-coverage", "risk-coverage", "framework-gaps",
             "coordination-by-level", "actors-and-roles", "vulnerable-groups",
@@ -89,6 +90,24 @@ def test_a_file_without_summary_or_values_block_is_refused(tmp_path):
                    "SELECT * WHERE { ?s ?p ?o }\n")
     with pytest.raises(QueryError, match=r"an empty 'VALUES \?m \{\}' block"):
         load_query(bad)
+
+
+def test_every_values_block_of_a_parameter_is_filled(tmp_path, store):
+    (tmp_path / "two-blocks.rq").write_text(
+        "#+ summary: x\n#+ params:\n#+   missions: {type: missions, var: mission, default: [MONUC]}\n"
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "SELECT ?mission ?label WHERE {\n"
+        "  VALUES ?mission {}\n"
+        "  { SELECT ?mission ?label WHERE { VALUES ?mission {} ?mission skos:prefLabel ?label } }\n"
+        "}\n", encoding="utf-8")
+    lib = QueryLibrary(tmp_path)
+    text, used = lib.render("two-blocks", {}, store)
+    monuc = Resolver(store).missions()["MONUC"]
+    blocks = re.findall(r"VALUES\s+\?mission\s*\{([^}]*)\}", text)
+    assert used == {"missions": ["MONUC"]} and len(blocks) == 2
+    assert not re.search(r"VALUES\s+\?\w+\s*\{\s*\}", text), text
+    assert all(f"<{monuc}>" in block for block in blocks), text
+    assert lib.run("two-blocks", {}, store).rows  # and the filled query runs
 
 
 def test_every_cell_of_drafting_lead_carries_its_paragraph(lib, store):
