@@ -311,7 +311,7 @@ def check_sparql(query: str, *, update: bool = False, base_iri: str | None = Non
             from None
     if size > max_bytes:
         raise QueryError(f"the SPARQL {kind} is {size} bytes, over the {max_bytes} byte limit")
-    nesting = _max_nesting(query)
+    nesting = max_nesting(query)
     if nesting > MAX_SPARQL_NESTING:
         raise QueryError(f"the SPARQL {kind} nests brackets {nesting} deep, over the limit of "
                          f"{MAX_SPARQL_NESTING}")
@@ -335,7 +335,7 @@ def check_update(update: str, **options) -> None:
     check_sparql(update, update=True, **options)
 
 
-def _max_nesting(text: str) -> int:
+def max_nesting(text: str) -> int:
     """Deepest bracket nesting, counting brackets everywhere (strings and IRIs too).
 
     Counting inside strings, IRIs and comments can only overestimate what the

@@ -420,6 +420,15 @@ def test_malformed_query_is_400_with_the_parser_message(client):
     assert "error at 1:" in body["error"]          # the parser's position
 
 
+def test_deeply_nested_query_is_refused_before_any_parser_sees_it(client):
+    deep = "SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000
+    r = client.get("/sparql", query_string={"query": deep}, headers=JSON_ACCEPT)
+    assert r.status_code == 400
+    assert "nests brackets 3000 deep" in r.get_json()["error"]
+    ok = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers=JSON_ACCEPT)
+    assert ok.status_code == 200
+
+
 def test_malformed_query_is_plain_text_for_csv_clients(client):
     r = client.get("/sparql", query_string={"query": "SELECT WHERE"}, headers={"Accept": "text/csv"})
     assert r.status_code == 400 and r.mimetype == "text/plain"

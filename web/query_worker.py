@@ -128,6 +128,13 @@ def check_query(text: str, store_graphs: set[str], base_iri: str | None = None) 
     spelling, case, comments and nesting (OPTIONAL, EXISTS, subqueries,
     SILENT, a variable endpoint) cannot hide a SERVICE.
     """
+    from pockg.rdf_gate import MAX_SPARQL_NESTING, max_nesting
+
+    # Deep nesting crashes parsers (pyoxigraph's can segfault): refuse it first.
+    depth = max_nesting(text)
+    if depth > MAX_SPARQL_NESTING:
+        raise Refused(f"the query nests brackets {depth} deep, over the limit of "
+                      f"{MAX_SPARQL_NESTING}")
     try:
         from rdflib.plugins.sparql.algebra import translateQuery
         from rdflib.plugins.sparql.parser import parseQuery
