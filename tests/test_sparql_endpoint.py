@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from support import Listener
 import rdflib
 from rdflib.collection import Collection
 
@@ -70,35 +71,6 @@ def limited(store_path):
                      profile="testing")
     yield app
     _stop_workers(app)
-
-
-class Listener:
-    """A local TCP listener that counts connections: any outside fetch shows up here."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.count = 0
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _loop(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.count += 1
-            conn.close()
-
-    def close(self):
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

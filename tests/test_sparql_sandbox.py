@@ -25,7 +25,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from support import Listener
 
 from web import create_app
 from web import query_worker as qw
@@ -91,42 +91,6 @@ def store_path(tmp_path_factory):
     store.flush()
     del store
     return str(path)
-
-
-class Listener:
-    """A local TCP listener that counts connections: any outside fetch shows up here."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.count = 0
-        threading.Thread(target=self._loop, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _loop(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.count += 1
-            conn.close()
-
-    def settled_count(self, wait: float = 0.3) -> int:
-        """The count once any connection still queued has been accepted."""
-        time.sleep(wait)
-        return self.count
-
-    def wait_for(self, n: int, timeout: float = 5.0) -> int:
-        deadline = time.monotonic() + timeout
-        while self.count < n and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.count
 
 
 @pytest.fixture(scope="module")

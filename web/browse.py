@@ -12,7 +12,7 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
 
 from pockg import vocab as V
 from pockg.config import MEMORY
-from pockg.errors import NotFound, QueryError
+from pockg.errors import NotFound
 from web import model, urls
 from web.i18n import current_language
 from web.state import current
@@ -116,13 +116,7 @@ def entity(path: str):
 
 @bp.get("/resource")
 def resource():
-    uri = request.args.get("uri", "").strip()
-    if not uri:
-        abort(400, description="give the IRI to show: /resource?uri=IRI")
-    try:
-        ox.NamedNode(uri)
-    except ValueError:
-        raise QueryError(f"{uri!r} is not a valid IRI") from None
+    uri = urls.iri_argument("uri", "show")
     return show(uri, request.args.get("format") or None)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, url_for
+import pyoxigraph as ox
+from flask import Flask, abort, request, url_for
 
 from pockg import vocab as V
 
@@ -25,6 +26,20 @@ def entity(iri: str, fmt: str | None = None, **query) -> str:
         return url + ("?" + urlencode(query) if query else "")
     args = {"uri": iri, **({"format": fmt} if fmt else {}), **query}
     return url_for("browse.resource", **args)
+
+
+def iri_argument(name: str = "uri", purpose: str = "show") -> str:
+    """The IRI given in the query string, checked to be a valid IRI."""
+    from pockg.errors import QueryError
+
+    uri = request.args.get(name, "").strip()
+    if not uri:
+        abort(400, description=f"give the IRI to {purpose}: ?{name}=IRI")
+    try:
+        ox.NamedNode(uri)
+    except ValueError:
+        raise QueryError(f"{uri!r} is not a valid IRI") from None
+    return uri
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,7 @@ import math
 from collections import defaultdict
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from pockg import vocab as V
 from pockg.errors import NotFound, QueryError
@@ -141,13 +141,7 @@ WIDTH, HEIGHT, RADIUS = 1040, 1040, 250
 
 @bp.get("/graph")
 def neighbourhood():
-    uri = request.args.get("uri", "").strip()
-    if not uri:
-        abort(400, description="give the IRI to draw: /graph?uri=IRI")
-    try:
-        ox.NamedNode(uri)
-    except ValueError:
-        raise QueryError(f"{uri!r} is not a valid IRI") from None
+    uri = urls.iri_argument("uri", "draw")
     fmt = request.args.get("format")
     if fmt not in (None, "json", "svg"):
         raise QueryError(f"unknown format {fmt!r} (choose json or svg)")
