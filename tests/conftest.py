@@ -27,6 +27,17 @@ def built(settings):
 
 
 @pytest.fixture(scope="session")
+def curated_store_path(settings, tmp_path_factory):
+    """The curated graph built once into an on-disk store, then closed: open it
+    read-only, or copy the folder before changing anything in it."""
+    path = tmp_path_factory.mktemp("curated") / "store"
+    store = open_store(path)
+    build(settings, store)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
 def store(built):
     return built[0]
 

@@ -12,7 +12,6 @@ import pytest
 
 from pockg import search_index as si
 from pockg import vocab as V
-from pockg.build import build
 from pockg.store import open_store
 from web import create_app
 
@@ -30,16 +29,8 @@ HOSTILE = ['"', '""', "'", "(", ")", "((", 'NEAR(a b)', "NEAR", "a AND b", "OR",
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory, settings):
-    """The curated graph, built once into an on-disk store, then closed."""
-    path = tmp_path_factory.mktemp("search") / "store"
-    store = open_store(path)
-    try:
-        build(settings, store, check=False)
-    finally:
-        store.close()
-    return path
-
+def store_path(curated_store_path):
+    return curated_store_path
 
 @pytest.fixture(scope="module")
 def disk_store(store_path):

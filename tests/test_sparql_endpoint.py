@@ -21,7 +21,6 @@ from support import Listener
 import rdflib
 from rdflib.collection import Collection
 
-from pockg.build import build
 from pockg.store import open_store
 from web import create_app
 
@@ -37,14 +36,9 @@ W3C_PROTOCOL = (Path(__file__).resolve().parents[2] / "shared" / "w3c-rdf-tests"
 
 # -- fixtures -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory, settings):
-    """The curated graph, built once into an on-disk store (workers open it read-only)."""
-    path = tmp_path_factory.mktemp("sparql") / "store"
-    store = open_store(path)
-    build(settings, store)
-    store.close()
-    return str(path)
-
+def store_path(curated_store_path):
+    """The curated graph on disk (workers open it read-only)."""
+    return str(curated_store_path)
 
 def _stop_workers(app) -> None:
     workers = app.extensions["pockg"].extras.get("sparql_workers")

@@ -15,7 +15,6 @@ import pytest
 from lxml import html
 
 from pockg import vocab as V
-from pockg.build import build
 from pockg.library import QueryLibrary
 from pockg.store import open_store
 from web import create_app
@@ -26,13 +25,8 @@ MONUC = V.ID + "operation/MONUC"
 
 
 @pytest.fixture(scope="module")
-def store_path(settings, tmp_path_factory):
-    path = tmp_path_factory.mktemp("web-compare") / "store"
-    store = open_store(path)
-    build(settings, store)
-    store.close()
-    return path
-
+def store_path(curated_store_path):
+    return curated_store_path
 
 @pytest.fixture(scope="module")
 def client(store_path):
