@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import io
 import threading
 from collections import OrderedDict
@@ -62,7 +64,7 @@ def home():
         return jsonify({"counts": {k: counts.get(c, 0) for k, (c, _) in KINDS.items()},
                         "timeline": timeline})
     return render_template("browse/home.html", kinds=KINDS, counts=counts, timeline=timeline,
-                           lang=current_language())
+                           lang=current_language(), this_year=datetime.date.today().year)
 
 
 def mandate_timeline(store) -> list[dict]:
