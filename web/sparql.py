@@ -26,6 +26,7 @@ import atexit
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -35,6 +36,7 @@ from pockg import vocab as V
 from pockg.config import MEMORY
 from pockg.errors import PockgError
 from web import query_worker as qw
+from web.budget import ClientBudget
 from web.state import current
 
 bp = Blueprint("sparql", __name__)
@@ -96,6 +98,13 @@ def endpoint():
                  max_rows=int(current_app.config["SPARQL_MAX_ROWS"]),
                  base_iri=url_for("sparql.endpoint", _external=True),
                  parsed_check=flag(current_app.config.get("SPARQL_PARSED_CHECK", True)))
+    budget, client = client_budget(), request.remote_addr or "unknown"
+    wait = budget.retry_after(client)
+    if wait is not None:
+        return error(f"this client has used its query-time budget ({budget.budget_s:g} s of "
+                     f"queries per {budget.window_s:g} s); try again in {wait} s",
+                     429, {"Retry-After": str(wait)}, html=html, req=req)
+    started = time.monotonic()
     try:
         outcome = run(job)
     except qw.NoSandbox as exc:
@@ -104,6 +113,8 @@ def endpoint():
         return error(exc.message, 503, {"Retry-After": str(exc.retry_after)}, html=html, req=req)
     except PockgError as exc:             # e.g. a worker could not open the store
         return error(exc.message, exc.http_status, html=html, req=req)
+    finally:
+        budget.charge(client, time.monotonic() - started)
     if outcome.status != 200:
         return error(outcome.message, outcome.status, html=html, req=req)
     if html:
@@ -209,6 +220,18 @@ def graph_format() -> str:
 
 
 # -- running ---------------------------------------------------------------------------
+def client_budget() -> ClientBudget:
+    """The app's per-client query-time budget (SPARQL_CLIENT_BUDGET_S per
+    SPARQL_CLIENT_WINDOW_S; a budget of 0 switches it off)."""
+    extras = current().extras
+    if "sparql_budget" not in extras:
+        config = current_app.config
+        extras["sparql_budget"] = ClientBudget(float(config.get("SPARQL_CLIENT_BUDGET_S", 60)),
+                                               float(config.get("SPARQL_CLIENT_WINDOW_S", 60)))
+    return extras["sparql_budget"]
+
+
+
 def run(job: qw.Job) -> qw.Outcome:
     """Run a job in the worker pool, or in-process for an in-memory store.
 
