@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pyoxigraph as ox
@@ -17,6 +16,7 @@ from markupsafe import escape
 from pockg import vocab as V
 from pockg.build import build
 from pockg.store import open_store
+from support import Audit
 from web import create_app
 
 MONUC = V.ID + "operation/MONUC"
@@ -72,39 +72,6 @@ def entity_path(iri: str) -> str:
 
 
 # -- a small accessibility audit of the served HTML -----------------------
-class Audit(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.headings, self.ids, self.anchors, self.labels_for = [], [], [], set()
-        self.th_without_scope, self.unlabelled, self.html_lang, self.scripts = 0, [], None, []
-        self._controls = []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if a.get("id"):
-            self.ids.append(a["id"])
-        if re.fullmatch(r"h[1-6]", tag):
-            self.headings.append(int(tag[1]))
-        if tag == "th" and "scope" not in a:
-            self.th_without_scope += 1
-        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit", "button"):
-            self._controls.append(a)
-        if tag == "label" and a.get("for"):
-            self.labels_for.add(a["for"])
-        if tag == "a" and (a.get("href") or "").startswith("#") and len(a["href"]) > 1:
-            self.anchors.append(a["href"][1:])
-        if tag == "html":
-            self.html_lang = a.get("lang")
-        if tag == "script":
-            self.scripts.append(a)
-
-    def close(self):
-        super().close()
-        self.unlabelled = [c for c in self._controls
-                           if c.get("id") not in self.labels_for and not c.get("aria-label")
-                           and not c.get("aria-labelledby")]
-
-
 def audit(text: str) -> Audit:
     a = Audit()
     a.feed(text)

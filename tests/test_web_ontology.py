@@ -5,7 +5,6 @@ Turtle of the ontology graph."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from pockg import vocab as V
 from pockg.build import build
 from pockg.store import open_store
+from support import Audit
 from web import create_app
 
 SCRIPT = "<script>alert('ontology')</script>"
@@ -68,23 +68,6 @@ def entry(text: str, anchor: str) -> str:
     return text[start:min(ends)]
 
 
-class Outline(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.headings, self.ids, self.anchors, self.th_without_scope = [], [], [], 0
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if a.get("id"):
-            self.ids.append(a["id"])
-        if re.fullmatch(r"h[1-6]", tag):
-            self.headings.append(int(tag[1]))
-        if tag == "th" and "scope" not in a:
-            self.th_without_scope += 1
-        if tag == "a" and (a.get("href") or "").startswith("#") and len(a["href"]) > 1:
-            self.anchors.append(a["href"][1:])
-
-
 # -- the page --------------------------------------------------------------
 def test_header_comes_from_the_ontology(english):
     assert re.search(r"<h1><span lang=\"en\">pockg ontology: protection of civilians in UN "
@@ -97,7 +80,7 @@ def test_header_comes_from_the_ontology(english):
 
 
 def test_every_term_has_its_anchor_and_every_link_a_target(english):
-    outline = Outline()
+    outline = Audit()
     outline.feed(english)
     for anchor in ("Class-PeaceOperation", "Class-Actor", "Property-hasSuccessor",
                    "Property-acronym", "scheme-tier-2010", "scheme-topic", "concept-T1",
