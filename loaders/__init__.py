@@ -25,6 +25,8 @@ LOADERS = {
     "questions": "loaders.questions:QuestionsLoader",
     "reporting": "loaders.simple:ReportingLoader",
     "coordination": "loaders.simple:CoordinationLoader",
+    "lifecycle": "loaders.lifecycle:LifecycleLoader",
+    "lessons": "loaders.lessons:LessonsLoader",
 }
 
 DATA_ORDER = tuple(LOADERS)

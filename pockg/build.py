@@ -68,7 +68,9 @@ def assemble(settings: Settings, progress: Progress = _quiet) -> Assembly:
     for name in DATA_ORDER:
         cls = get_loader(name)
         base = settings.ontology_dir if cls.base == "ontology" else settings.data_dir
-        loaders.append(cls(base / name, root, _schema_dir(settings)))
+        loader = cls(base / name, root, _schema_dir(settings))
+        loader.settings = settings
+        loaders.append(loader)
     for loader in loaders:
         loader.read(ctx)
     progress(f"read {sum(len(l.records) for l in loaders)} records from "
@@ -197,6 +199,7 @@ def build(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet,
     times = {}
     assembly = assemble(settings, progress)
     times["assemble"] = assembly.seconds
+    _leave_curated_lessons(assembly, store, progress)
     warnings: list[Problem] = []
     if check:
         from pockg.validate import validate_assembly
@@ -215,6 +218,27 @@ def build(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet,
     progress(f"wrote {len(assembly.quads)} quads to {store.location}")
     return BuildReport(graphs=dict(assembly.context.counts), classes=count_classes(assembly.quads),
                        total=len(assembly.quads), seconds=times, warnings=warnings)
+
+
+def _leave_curated_lessons(assembly: Assembly, store: EmbeddedStore, progress: Progress) -> None:
+    """Drop data/lessons lessons that curation already holds in this store:
+    the curated copy (under user/) is the newer one; export-data writes it back."""
+    curated = {g.rsplit("/", 1)[-1] for g in store.named_graphs()
+               if g.startswith(V.USER) and "/lesson/" in g and "/review/" not in g}
+    if not curated:
+        return
+
+    def is_curated(graph: str) -> bool:
+        return (graph.startswith(V.GRAPH) and "/lesson/" in graph
+                and graph.rsplit("/", 1)[-1] in curated)
+
+    kept = [q for q in assembly.quads if not is_curated(q.graph_name.value)]
+    skipped = {q.graph_name.value for q in assembly.quads if is_curated(q.graph_name.value)}
+    for g in skipped:
+        assembly.context.counts.pop(g, None)
+    if skipped:
+        progress(f"left {len(skipped)} lesson(s) to curation: the store holds newer curated copies")
+    assembly.quads[:] = kept
 
 
 def count_classes(quads) -> dict[str, int]:

@@ -101,3 +101,50 @@ class ValidationFailed(DataError):
         count = len(self.problems)
         head = f"{count} violation{'s' if count != 1 else ''}; the store was left as it was"
         PockgError.__init__(self, "\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
+class IngestError(PockgError):
+    """A file given to ``pockg ingest`` or the upload page cannot be ingested.
+
+    The message names the file and the problem (corrupt, encrypted, empty,
+    too large, unsupported type); nothing from the file is stored.
+    """
+
+    exit_code = 3
+    http_status = 422
+    prefix = "ingest error"
+
+    def __init__(self, message: str, file: str | None = None, http_status: int | None = None):
+        super().__init__(f"{file}: {message}" if file else message)
+        self.file = file
+        if http_status:
+            self.http_status = http_status
+
+
+class Forbidden(PockgError):
+    """The user may not do this (wrong role, not signed in, bad CSRF token)."""
+
+    http_status = 403
+    prefix = "forbidden"
+
+
+class Conflict(PockgError):
+    """A write was based on a revision that is no longer the latest."""
+
+    http_status = 409
+    prefix = "conflict"
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.details = details or {}
+
+
+class RateLimited(PockgError):
+    """Too many attempts (for instance failed sign-ins); try again later."""
+
+    http_status = 429
+    prefix = "too many requests"
+
+    def __init__(self, message: str, retry_after: int = 60):
+        super().__init__(message)
+        self.retry_after = retry_after

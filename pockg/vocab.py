@@ -58,6 +58,10 @@ CLASSES = (
     "FrameworkElement", "AreaOfResponsibility", "Country", "Topic",
     "Approach", "VerificationStatus", "PoCMandatedOperation",
     "ThematicResolution", "SourceGraph",
+    # ingested documents and links to concepts
+    "DocumentVersion", "OperativeParagraph", "ConceptLink", "LinkStatus",
+    # lessons and their curation
+    "LifecycleState", "LifecycleTransition", "CurationEvent",
 )
 
 # Object properties (value is a resource).
@@ -75,6 +79,11 @@ OBJECT_PROPERTIES = (
     "questionType", "hasPosition", "heldBy", "basedOnResolution", "level",
     "mechanismStatus", "ledBy", "member", "supports", "correspondsToTier",
     "hasEvidence", "verificationStatus", "lifecycleState",
+    # ingested documents and links to concepts
+    "currentVersion", "linkStatus",
+    # lessons and their curation
+    "actionBody", "strategy", "institutionalisedBy", "validatedBy", "fromState",
+    "toState", "requiresField", "eventOf",
 )
 
 # Datatype properties (value is a literal).
@@ -86,6 +95,12 @@ DATATYPE_PROPERTIES = (
     "order", "gist", "quote", "text", "contested", "questionText",
     "settled", "argument", "feedsReport", "purpose", "issuer", "isbn",
     "sourceType", "documentType", "isUNOperation",
+    # ingested documents and links to concepts
+    "contentHash", "score", "softwareVersion",
+    # lessons and their curation
+    "observation", "discussion", "conclusion", "recommendationText", "remedialAction",
+    "validatedOn", "allowedRole", "isPublishedState", "isInitialState", "revision", "eventKind",
+    "addedTriples", "removedTriples", "snapshot",
 )
 
 

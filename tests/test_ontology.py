@@ -572,7 +572,12 @@ c:FE1 a pockg:FrameworkElement ; skos:notation "FE1" ;
     pockg:hasEvidence [ a oa:SpecificResource ; oa:hasSource <{V.ID}document/workshop-2010/p/8.2.1> ;
         oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "to Civil Affairs in MONUC" ] ] .
 <{V.ID}lesson/L1> a pockg:Lesson ; skos:prefLabel "Name the drafting lead early"@en ;
+    pockg:observation "The strategy stalled until a section was named to draft it."@en ;
+    pockg:publicity c:PUB-PUBLIC ; pockg:lifecycleState c:LC-LEARNED ;
     prov:wasDerivedFrom <{V.ID}document/workshop-2010/p/8.2.1> .
+c:LC-LEARNED a pockg:LifecycleState ; skos:notation "LC-LEARNED" ;
+    skos:prefLabel "lesson learned"@en , "enseignement validé"@fr ;
+    skos:definition "Validated by a reviewer."@en ; skos:inScheme <{V.ID}scheme/strategy-scope> .
 """
 
 BROKEN = {
@@ -589,6 +594,9 @@ BROKEN = {
     "document without a title": ('a pockg:Document ; dcterms:title "Workshop report"@en', "a pockg:Document"),
     "passage without a document": (f"dcterms:isPartOf <{V.ID}document/workshop-2010> .", "."),
     "lesson without a label": ('skos:prefLabel "Name the drafting lead early"@en ;', ""),
+    "lesson without an observation": ('pockg:observation "The strategy stalled', 'skos:note "x'),
+    "lesson neither public nor internal": ("pockg:publicity c:PUB-PUBLIC", "pockg:publicity c:T1"),
+    "lesson without a lifecycle state": ("pockg:lifecycleState c:LC-LEARNED ;", ""),
     "concept without an English label": ('skos:prefLabel "system-wide"@en ,', "skos:prefLabel"),
 }
 

@@ -50,7 +50,7 @@ FOLDER_KIND = {
 }
 GROUP_FOLDERS = {"countries", "actors", "recommendations", "questions", "reporting", "coordination"}
 EXPECTED_FILES = {f"{name}.schema.json" for name in
-                  [*FOLDER_KIND, "dataset", "schemes", "common"]}
+                  [*FOLDER_KIND, "dataset", "schemes", "common", "lifecycle", "lessons"]}
 
 # Keys every entity has besides its FIELDS, and the nested lists per kind.
 ENTITY_EXTRA = {"id", "label", "notes", "cite"}
@@ -461,3 +461,10 @@ def test_valid_examples(schemas, registry):
 ])
 def test_invalid_examples(name, text, schemas, registry):
     assert errors(validator(name, schemas, registry), from_yaml(text)), text
+
+
+def test_lessons_schema_has_exactly_the_fields_of_the_lesson_shape(schemas):
+    from pockg.curation.fields import lesson_fields
+
+    keys = {f.key for f in lesson_fields(pathlib.Path(__file__).resolve().parents[1] / "ontology" / "shapes")}
+    assert set(schemas["lessons.schema.json"]["properties"]) - {"id"} == keys
