@@ -8,7 +8,7 @@ variable must be one the query projects (Oxigraph's SEP-0007 substitution).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -70,12 +70,15 @@ class EmbeddedStore:
             raise StoreError(f"cannot open the store at {self.location}: {text}") from exc
 
     # -- reading ---------------------------------------------------------
+    def _dataset(self) -> dict:
+        """Query keywords for the dataset: every graph, as one union default graph."""
+        return {"use_default_graph_as_union": True}
+
     def _query(self, query: str, bindings: Mapping[str, Term] | None):
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             return self._store.query(
-                query, use_default_graph_as_union=True, prefixes=PREFIXES,
-                substitutions=subs or None)
+                query, prefixes=PREFIXES, substitutions=subs or None, **self._dataset())
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL: {exc}") from exc
         except RuntimeError as exc:  # e.g. a bound variable the query does not project
@@ -117,10 +120,42 @@ class EmbeddedStore:
         g = ox.NamedNode(graph) if graph else None
         return self._store.quads_for_pattern(None, None, None, g)
 
+    def match(self, subject=None, predicate=None, obj=None, graph=None) -> Iterable[ox.Quad]:
+        """Quads matching a pattern (None matches anything)."""
+        return self._store.quads_for_pattern(subject, predicate, obj, graph)
+
     def __len__(self) -> int:
         return len(self._store)
 
+    def view(self, visible: Callable[[str], bool]) -> "StoreView":
+        """The same store, seeing only the named graphs for which ``visible`` is true."""
+        return StoreView(self, visible)
+
     # -- writing ---------------------------------------------------------
+    def apply(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
+        """Delete ``remove`` and insert ``add`` (both in named graphs, no blank
+        nodes) in one transaction: all of it happens or none of it."""
+        parts = []
+        for keyword, quads in (("DELETE DATA", remove), ("INSERT DATA", add)):
+            body = _graph_blocks(quads)
+            if body:
+                parts.append(f"{keyword} {{\n{body}\n}}")
+        if not parts:
+            return
+        try:
+            self._store.update(";\n".join(parts))
+        except (SyntaxError, OSError) as exc:
+            raise StoreError(f"writing to the store failed; nothing was changed: {exc}") from exc
+
+    def backup(self, target: str | Path) -> None:
+        """A consistent copy of the on-disk store into the new folder ``target``."""
+        if self.location == MEMORY:
+            raise StoreError("an in-memory store cannot be backed up")
+        try:
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"backup to {target} failed: {exc}") from exc
+
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction."""
         try:
@@ -135,12 +170,7 @@ class EmbeddedStore:
         as it was.
         """
         drops = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in sorted(set(owned))]
-        by_graph: dict[str, list[str]] = {}
-        for q in quads:
-            by_graph.setdefault(str(q.graph_name), []).append(
-                f"{q.subject} {q.predicate} {q.object} .")
-        inserts = "\n".join(
-            f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
+        inserts = _graph_blocks(quads)
         update = ";\n".join([*drops, f"INSERT DATA {{\n{inserts}\n}}"])
         try:
             self._store.update(update)
@@ -168,6 +198,75 @@ class EmbeddedStore:
     def close(self) -> None:
         self.flush()
         del self._store
+
+
+def _graph_blocks(quads: Iterable[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        by_graph.setdefault(str(q.graph_name), []).append(f"{q.subject} {q.predicate} {q.object} .")
+    return "\n".join(f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
+
+
+class StoreView(EmbeddedStore):
+    """A store seen through a filter on its named graphs (for example a role).
+
+    Queries run with the visible graphs as their default graph and as the
+    only graphs ``GRAPH ?g`` can reach; quads and graph listings are
+    filtered the same way. A view cannot write.
+    """
+
+    def __init__(self, base: EmbeddedStore, visible: Callable[[str], bool]):
+        self.base = base
+        self.location = base.location
+        self.read_only = True
+        self._store = base._store
+        self._visible = visible
+
+    def _graphs(self) -> list[ox.NamedNode]:
+        return [g for g in self._store.named_graphs()
+                if isinstance(g, ox.NamedNode) and self._visible(g.value)]
+
+    def _dataset(self) -> dict:
+        graphs = self._graphs()
+        return {"default_graph": graphs or [ox.NamedNode("urn:pockg:no-graph")],
+                "named_graphs": graphs}
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._graphs())
+
+    def match(self, subject=None, predicate=None, obj=None, graph=None) -> Iterable[ox.Quad]:
+        return (q for q in self._store.quads_for_pattern(subject, predicate, obj, graph)
+                if isinstance(q.graph_name, ox.NamedNode) and self._visible(q.graph_name.value))
+
+    def quads(self, graph: str | None = None) -> Iterable[ox.Quad]:
+        if graph is not None:
+            return super().quads(graph) if self._visible(graph) else iter(())
+        return (q for q in self._store.quads_for_pattern(None, None, None, None)
+                if isinstance(q.graph_name, ox.NamedNode) and self._visible(q.graph_name.value))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.quads())
+
+    def _refuse(self, *args, **kwargs):
+        raise StoreError("a store view is read-only")
+
+    apply = extend = replace_graphs = backup = _refuse
+
+    def dump(self, out: IO[bytes], fmt: str) -> None:
+        if fmt not in FORMATS:
+            raise QueryError(f"unknown format {fmt!r} (choose from {', '.join(sorted(FORMATS))})")
+        if fmt in QUAD_FORMATS:
+            ox.serialize(self.quads(), out, FORMATS[fmt], prefixes=PREFIXES if fmt != "nquads" else None)
+        else:
+            triples = {ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()}
+            ox.serialize(sorted(triples, key=str), out, FORMATS[fmt],
+                         prefixes=PREFIXES if fmt in {"turtle", "rdfxml"} else None)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def open_store(location: str | Path, read_only: bool = False) -> EmbeddedStore:

@@ -1,0 +1,103 @@
+"""``pockg backup`` and ``pockg restore``: consistent snapshots of the store
+and the accounts database.
+
+While ``pockg serve`` runs it holds the store's only write lock, and a
+read-only open does not see a consistent, flushed state; so a backup taken
+then goes *through the server*: the CLI asks it over its control socket
+(``pockg.control``) and the server's writer takes the snapshot between two
+writes (Oxigraph's checkpoint, SQLite's online backup). With no server
+running, the CLI opens the store itself. A restore needs the server stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+from pockg.errors import ConfigurationError, StoreError
+
+MANIFEST = "pockg-backup.json"
+
+
+def _manifest(target: Path, store, via: str) -> dict:
+    info = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "quads": len(store), "graphs": len(store.named_graphs()), "via": via,
+            "store": "store", "accounts": "users.sqlite"}
+    (target / MANIFEST).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return info
+
+
+def _prepare(target: Path) -> Path:
+    target = Path(target).resolve()
+    if target.exists() and any(target.iterdir()):
+        raise ConfigurationError(f"{target} is not empty: back up into a new folder")
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def backup_live(writer, store, accounts, target: Path) -> dict:
+    """Snapshot a running server's store and accounts (between two writes)."""
+    target = _prepare(target)
+    if writer is not None:
+        with writer._lock:
+            store.backup(target / "store")
+            accounts.backup(target / "users.sqlite")
+            return _manifest(target, store, "server")
+    store.backup(target / "store")
+    accounts.backup(target / "users.sqlite")
+    return _manifest(target, store, "server (read-only)")
+
+
+def backup_offline(store_location: str, db_path: str, target: Path) -> dict:
+    """Snapshot a store no server holds (opened here, read-write, for the checkpoint)."""
+    from pockg.accounts import Accounts
+    from pockg.store import open_store
+
+    if not Path(store_location).is_dir():
+        raise StoreError(f"there is no store at {store_location}")
+    store = open_store(store_location)          # fails clearly if a server holds it
+    target = _prepare(target)
+    try:
+        store.flush()
+        store.backup(target / "store")
+        accounts = Accounts(db_path)
+        accounts.backup(target / "users.sqlite")
+        accounts.close()
+        return _manifest(target, store, "offline")
+    finally:
+        store.close()
+
+
+def restore(source: Path, store_location: str, db_path: str) -> dict:
+    """Put a backup in place of the store and accounts; the old ones are kept aside."""
+    from pockg.store import open_store
+
+    source = Path(source).resolve()
+    manifest = source / MANIFEST
+    if not manifest.is_file() or not (source / "store").is_dir():
+        raise ConfigurationError(f"{source} is not a pockg backup (no {MANIFEST} or store/)")
+    info = json.loads(manifest.read_text(encoding="utf-8"))
+    check = open_store(source / "store", read_only=True)
+    found = len(check)
+    check.close()
+    if found != info.get("quads"):
+        raise StoreError(f"{source}: the backup holds {found} quads, its manifest says "
+                         f"{info.get('quads')}; not restoring a damaged backup")
+    location = Path(store_location)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if location.exists():
+        open_store(location).close()            # refuses while a server holds the store
+        location.rename(location.with_name(f"{location.name}.replaced-{stamp}"))
+    shutil.copytree(source / "store", location)
+    db = Path(db_path)
+    if db_path != ":memory:" and (source / "users.sqlite").is_file():
+        for suffix in ("", "-wal", "-shm"):
+            old = Path(str(db) + suffix)
+            if old.exists():
+                old.rename(Path(f"{db}.replaced-{stamp}{suffix}"))
+        shutil.copy2(source / "users.sqlite", db)
+    index = location.with_name(location.name + ".search.sqlite")
+    index.unlink(missing_ok=True)               # rebuilt from the restored store on first use
+    return info
