@@ -32,11 +32,12 @@ def create_app(config: dict | None = None, profile: str | None = None) -> Flask:
     from web import state
 
     state.init_app(app)
-    from web import errors, i18n, security
+    from web import errors, i18n, policy, security
 
     errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    policy.init_app(app)
     from web.urls import init_app as init_urls
 
     init_urls(app)
@@ -47,7 +48,8 @@ def create_app(config: dict | None = None, profile: str | None = None) -> Flask:
     return app
 
 
-BLUEPRINTS = ("browse", "sparql", "search", "compare", "library", "ontology", "viz")
+BLUEPRINTS = ("browse", "sparql", "search", "compare", "library", "ontology", "viz", "auth",
+              "lessons")
 
 
 def _request_logging(app: Flask) -> None:

@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 
 import pyoxigraph as ox
-from flask import (Blueprint, Response, abort, current_app, jsonify, render_template,
+from flask import (Blueprint, g, Response, abort, current_app, jsonify, render_template,
                    request)
 
 from pockg import vocab as V
@@ -139,7 +139,9 @@ def show(iri: str, fmt: str | None):
     cache = page_cache()
     if cache is None:
         return render_entity(store, iri, mime)
-    key = (request.url_root, request.path, request.query_string, mime, current_language())
+    user = g.get("user")
+    key = (request.url_root, request.path, request.query_string, mime, current_language(),
+           user.role if user else None)
     kept = cache.get(key)
     if kept is None:
         response = render_entity(store, iri, mime)
@@ -172,9 +174,10 @@ def render_entity(store, iri: str, mime: str):
 
 # -- the page cache ------------------------------------------------------------
 # An entity page depends only on the store, the request URL (host, path, query
-# string), the negotiated format and the language. A store opened read-only
-# (as `pockg serve` and create_app open an on-disk store) cannot change while
-# the app runs, so rendered pages are kept, up to PAGE_CACHE_BYTES (config;
+# string), the negotiated format, the language and the viewer's role (which
+# graphs they may see). An on-disk store changes only through the app's own
+# writer, which empties the cache after each change; so rendered pages are
+# kept between writes, up to PAGE_CACHE_BYTES (config;
 # 0 turns the cache off). Rendering a page costs 40-120 ms of Python (queries
 # for statements, sources, labels and links, then the template); a kept page
 # costs about 1 ms, which is what lets the server answer hundreds of entity
@@ -190,6 +193,11 @@ class PageCache:
         self.limit, self.size = limit, 0
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+
+    def clear(self, *_) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
 
     def get(self, key):
         with self._lock:
@@ -223,9 +231,11 @@ def page_cache() -> PageCache | None:
         found = state.extras.get("page_cache", False)
         if found is False:
             limit = int(current_app.config.get("PAGE_CACHE_BYTES", PAGE_CACHE_BYTES) or 0)
-            read_only = (state.settings.store != MEMORY
+            own_store = (state.settings.store != MEMORY
                          and current_app.config.get("STORE_OBJECT") is None)
-            found = PageCache(limit) if limit > 0 and read_only else None
+            found = PageCache(limit) if limit > 0 and own_store else None
+            if found is not None and state.writer is not None:
+                state.writer.on_change(found.clear)
             state.extras["page_cache"] = found
     return found
 

@@ -28,6 +28,14 @@ class Config:
     SEARCH_INDEX = None                 # defaults to <store>.search.sqlite
     LANGUAGES = ("en", "fr")
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    READ_ONLY = False                   # True: no writer (curation, uploads off); any number
+                                        # of servers may then share the store
+    DB = None                           # accounts database; defaults to <store>.users.sqlite
+    BACKUP_DIR = None                   # admin backups; defaults to <store>.backups/
+    LOGIN_LIMIT = 5                     # failed sign-ins per account or address ...
+    LOGIN_WINDOW_S = 900                # ... within this window, then 429
+    SESSION_COOKIE_NAME = "pockg_session"
+    PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -41,6 +49,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(DevelopmentConfig):
     TESTING = True
+    READ_ONLY = True                    # tests share built stores; curation tests turn it off
     SPARQL_TIMEOUT_S = 3.0
 
 

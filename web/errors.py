@@ -29,7 +29,12 @@ def error_response(message: str, status: int):
 def init_app(app: Flask) -> None:
     @app.errorhandler(PockgError)
     def _pockg(exc: PockgError):
-        return error_response(exc.message, exc.http_status)
+        response = error_response(exc.message, exc.http_status)
+        retry = getattr(exc, "retry_after", None)
+        if retry:
+            response = app.make_response(response)
+            response.headers["Retry-After"] = str(retry)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -224,34 +224,45 @@ def keyword_tokens(text: str) -> set[str]:
 
 # -- running one query ----------------------------------------------------------
 def store_graphs(store: ox.Store) -> set[str]:
-    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    """The named graphs the public may query: drafts, internal lessons and
+    review records (``pockg.curation.graphs``) never reach the endpoint."""
+    from pockg.curation.graphs import visible
+
+    return {g.value for g in store.named_graphs()
+            if isinstance(g, ox.NamedNode) and visible(g.value, None)}
 
 
-def dataset_options(job: Job, info: QueryInfo) -> dict:
-    """pyoxigraph's dataset arguments for a job.
+def dataset_options(job: Job, info: QueryInfo, graphs: set[str]) -> dict:
+    """pyoxigraph's dataset arguments for a job, within the public ``graphs``.
 
     The protocol dataset (default-graph-uri / named-graph-uri) wins over the
-    query's FROM; a graph it names that the store lacks is simply empty. With
-    neither, the default graph is the union of all the store's named graphs.
+    query's FROM; a graph it names that the store lacks, or that the public
+    may not see, is simply empty. With neither, the default graph is the
+    union of the public named graphs.
     """
     if job.default_graphs is not None or job.named_graphs is not None:
-        return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or []],
-                "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or []]}
+        return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or [] if g in graphs]
+                or [ox.NamedNode(NO_GRAPH)],
+                "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or [] if g in graphs]}
     if info.has_dataset_clause:
-        return {}        # Oxigraph applies the query's own FROM / FROM NAMED
-    return {"use_default_graph_as_union": True}
+        return {}        # the query's own FROM / FROM NAMED, checked to be public graphs
+    public = [ox.NamedNode(g) for g in sorted(graphs)]
+    return {"default_graph": public or [ox.NamedNode(NO_GRAPH)], "named_graphs": public}
+
+
+NO_GRAPH = "urn:pockg:no-graph"
 
 
 def execute(store: ox.Store, job: Job, graphs: set[str] | None = None) -> Outcome:
     """Check and run ``job`` on ``store``; errors come back as an Outcome, never raised."""
     try:
+        graphs = store_graphs(store) if graphs is None else graphs
         if job.parsed_check:
-            info = check_query(job.query, store_graphs(store) if graphs is None else graphs,
-                               job.base_iri)
+            info = check_query(job.query, graphs, job.base_iri)
         else:       # SPARQL_PARSED_CHECK=False: no SERVICE/FROM check, the sandbox alone
             info = QueryInfo(has_dataset_clause="FROM" in keyword_tokens(job.query), parsed=False)
         try:
-            options = dataset_options(job, info)
+            options = dataset_options(job, info, graphs)
         except ValueError as exc:
             raise Refused(f"not a valid graph IRI: {exc}") from None
         try:
@@ -495,6 +506,8 @@ class Worker:
     execs the interpreter, so the process is the worker itself).
     """
 
+    generation = 0     # the pool's store generation when this worker opened the store
+
     def __init__(self, location: str, sandbox: tuple[str, ...] | list[str] = ()):
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)      # so that ``web`` imports
@@ -587,6 +600,14 @@ class WorkerPool:
         self._all: set[Worker] = set()
         self._live = 0
         self._closed = False
+        self.generation = 0
+
+    def invalidate(self) -> None:
+        """The store changed: workers opened before now see an old snapshot
+        (a read-only open does not follow later writes), so each is replaced
+        before its next query."""
+        with self._cond:
+            self.generation += 1
 
     def _acquire(self) -> Worker:
         deadline = time.monotonic() + self.timeout
@@ -595,7 +616,13 @@ class WorkerPool:
                 if self._closed:
                     raise Unavailable("the server is shutting down", 5)
                 if self._idle:
-                    return self._idle.pop()
+                    worker = self._idle.pop()
+                    if worker.generation == self.generation:
+                        return worker
+                    self._all.discard(worker)
+                    self._live -= 1
+                    threading.Thread(target=worker.stop, daemon=True).start()
+                    continue
                 if self._live < self.size:
                     self._live += 1
                     break
@@ -604,6 +631,7 @@ class WorkerPool:
                     raise Unavailable("every query worker is busy; try again shortly",
                                       max(1, round(self.timeout)))
                 self._cond.wait(remaining)
+        generation = self.generation
         try:
             worker = Worker(self.location, self.sandbox.command)
         except Exception:
@@ -611,6 +639,7 @@ class WorkerPool:
                 self._live -= 1
                 self._cond.notify()
             raise
+        worker.generation = generation
         with self._cond:
             self._all.add(worker)
         return worker
@@ -636,10 +665,12 @@ class WorkerPool:
         """Kill ``worker`` and start a fresh one in its place (it gets ready in the background)."""
         if not self._discard(worker):
             return
+        generation = self.generation
         try:
             fresh = Worker(self.location, self.sandbox.command)
         except Exception:  # noqa: BLE001 - the next request will try again
             return
+        fresh.generation = generation
         with self._cond:
             self._live += 1
             self._all.add(fresh)

@@ -14,6 +14,7 @@ import logging
 import sqlite3
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
@@ -42,7 +43,7 @@ def index_path(state: State) -> Path:
     configured = current_app.config.get("SEARCH_INDEX")
     if configured:
         return Path(configured)
-    location = getattr(state.store, "location", None) or state.settings.store
+    location = getattr(state.full_store, "location", None) or state.settings.store
     return si.default_path(location) or _private_path()
 
 
@@ -62,14 +63,48 @@ def get_index() -> si.SearchIndex:
         if found is None:
             path = index_path(state)
             try:
-                found = si.ensure_index(state.store, path, progress=log.info)
+                found = si.ensure_index(state.public_store, path, progress=log.info)
             except (OSError, sqlite3.Error) as exc:  # e.g. the store's folder is read-only
-                fallback = _private_path()
+                path = _private_path()
                 log.warning("cannot write the search index at %s (%s); using %s",
-                            path, exc, fallback)
-                found = si.ensure_index(state.store, fallback, progress=log.info)
+                            index_path(state), exc, path)
+                found = si.ensure_index(state.public_store, path, progress=log.info)
             state.extras["search"] = found
+            if state.writer is not None:
+                state.writer.on_change(_Reindex(state, path))
     return found
+
+
+class _Reindex:
+    """Rebuilds the index (of what readers may see) a moment after the store
+    changed, in the background; searches use the old index until it is done.
+    Drafts, internal lessons and review records are never indexed."""
+
+    DELAY_S = 0.5
+
+    def __init__(self, state: State, path: Path):
+        self.state, self.path = state, path
+        self._lock = threading.Lock()
+        self._build = threading.Lock()        # one rebuild at a time (they share a .part file)
+        self._pending = False
+
+    def __call__(self, _change) -> None:
+        with self._lock:
+            if self._pending:
+                return
+            self._pending = True
+        threading.Thread(target=self._run, daemon=True, name="pockg-reindex").start()
+
+    def _run(self) -> None:
+        time.sleep(self.DELAY_S)
+        with self._lock:
+            self._pending = False
+        try:
+            with self._build:
+                si.build_index(self.state.public_store, self.path)
+                self.state.extras["search"] = si.SearchIndex(self.path)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not refresh the search index: %s", exc)
 
 
 # -- views ------------------------------------------------------------------------

@@ -242,7 +242,7 @@ def run(job: qw.Job) -> qw.Outcome:
     state = current()
     location = str(getattr(state.store, "location", state.settings.store))
     if location == MEMORY:
-        return qw.execute(state.store._store, job)  # the pyoxigraph Store inside EmbeddedStore
+        return qw.execute(state.full_store._store, job)  # the pyoxigraph Store inside EmbeddedStore
     return pool().run(job)
 
 
@@ -265,6 +265,8 @@ def pool() -> qw.WorkerPool:
                                     allow_unsandboxed=flag(config.get("SPARQL_ALLOW_UNSANDBOXED")))
             extras["sparql_workers"] = workers
             atexit.register(workers.shutdown)
+            if state.writer is not None:      # workers see a snapshot: renew them after writes
+                state.writer.on_change(lambda _change: workers.invalidate())
     return workers
 
 
@@ -462,10 +464,7 @@ LIMIT 50
 
 def store_graph_names() -> list[str]:
     state = current()
-    cached = state.extras.get("sparql_graphs")
-    if cached is None:
-        cached = state.extras["sparql_graphs"] = list(state.store.named_graphs())
-    return cached
+    return list(state.public_store.named_graphs())
 
 
 # -- the service description -----------------------------------------------------------------
