@@ -132,14 +132,19 @@ class EmbeddedStore:
         return StoreView(self, visible)
 
     # -- writing ---------------------------------------------------------
-    def apply(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
-        """Delete ``remove`` and insert ``add`` (both in named graphs, no blank
-        nodes) in one transaction: all of it happens or none of it."""
+    def apply(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad],
+              drop: Iterable[str] = ()) -> None:
+        """Delete ``remove``, drop the (emptied) graphs ``drop`` and insert ``add``
+        (quads in named graphs, no blank nodes) in one transaction: all of it
+        happens or none of it."""
         parts = []
-        for keyword, quads in (("DELETE DATA", remove), ("INSERT DATA", add)):
-            body = _graph_blocks(quads)
-            if body:
-                parts.append(f"{keyword} {{\n{body}\n}}")
+        removed = _graph_blocks(remove)
+        if removed:
+            parts.append(f"DELETE DATA {{\n{removed}\n}}")
+        parts += [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in drop]
+        added = _graph_blocks(add)
+        if added:
+            parts.append(f"INSERT DATA {{\n{added}\n}}")
         if not parts:
             return
         try:
@@ -179,7 +184,7 @@ class EmbeddedStore:
         self.flush()
 
     def flush(self) -> None:
-        if self.location != MEMORY:
+        if self.location != MEMORY and not self.read_only:
             self._store.flush()
 
     # -- dumping ---------------------------------------------------------
