@@ -1,0 +1,207 @@
+"""Integrity of the linker's gold sets in tests/gold/ (issue 5, "Measure it").
+
+The gold files are JSON Lines: one passage a line, exactly
+``{"file": ..., "passage": ..., "concepts": [...]}``, with ``file`` relative to
+the gold file and concepts given by their ``skos:notation`` in the schemes that
+count. The workshop report itself is not in the repository (its imprint
+forbids reprinting): the checks that need it read it from ../shared/sources/
+and skip, saying why, where it is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pockg.config import REPO_ROOT
+from pockg.yamlio import read_yaml
+from support import REPORT
+
+GOLD = Path(__file__).parent / "gold"
+WORKSHOP_GOLD = GOLD / "workshop-2010.jsonl"
+UNSEEN_GOLD = GOLD / "unseen.jsonl"
+GOLD_FILES = [WORKSHOP_GOLD, UNSEEN_GOLD]
+UNSEEN_DOCS = ["docs/strategy-sample.md", "docs/rapport-exemple.txt"]
+
+SCHEMES = ["tier-2010", "tier-2015", "risk-category", "vulnerable-group",
+           "vulnerability-factor", "aor", "activity-type", "framework-element",
+           "capacity-type", "coordination-level", "approach", "resolution-topic"]
+FIELDS = {"file", "passage", "concepts"}
+
+
+def _notations() -> dict[str, str]:
+    """Every notation of the schemes that count, mapped to its scheme."""
+    found: dict[str, str] = {}
+    for scheme in SCHEMES:
+        data = read_yaml(REPO_ROOT / "ontology" / "schemes" / f"{scheme}.yaml")
+        for concept in data["concepts"]:
+            assert concept["notation"] not in found, concept["notation"]
+            found[concept["notation"]] = scheme
+    return found
+
+
+NOTATIONS = _notations()
+
+
+def _rows(path: Path) -> list[dict]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        assert line.strip(), f"{path.name}:{number}: blank line"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            pytest.fail(f"{path.name}:{number}: not JSON: {exc}")
+        assert isinstance(row, dict), f"{path.name}:{number}: not an object"
+        rows.append(row)
+    assert rows, f"{path.name} is empty"
+    return rows
+
+
+def _workshop_keys() -> list[str]:
+    data = read_yaml(REPO_ROOT / "data" / "documents" / "workshop-2010.yaml")
+    return [str(p["n"]) for p in data["passages"]]
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.name)
+def test_every_line_is_a_passage_with_exactly_three_fields(path):
+    for number, row in enumerate(_rows(path), 1):
+        where = f"{path.name}:{number}"
+        assert set(row) == FIELDS, f"{where}: fields {sorted(row)}"
+        assert isinstance(row["file"], str) and row["file"], where
+        assert isinstance(row["passage"], str) and row["passage"].strip() == row["passage"] != "", where
+        assert isinstance(row["concepts"], list), where
+        assert all(isinstance(c, str) for c in row["concepts"]), where
+        assert len(set(row["concepts"])) == len(row["concepts"]), f"{where}: a concept twice"
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.name)
+def test_every_notation_is_in_the_schemes_that_count(path):
+    for number, row in enumerate(_rows(path), 1):
+        unknown = [c for c in row["concepts"] if c not in NOTATIONS]
+        assert not unknown, f"{path.name}:{number}: not a notation of {SCHEMES}: {unknown}"
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.name)
+def test_no_passage_twice_in_a_file(path):
+    seen = set()
+    for number, row in enumerate(_rows(path), 1):
+        key = (row["file"], row["passage"])
+        assert key not in seen, f"{path.name}:{number}: passage {key} listed twice"
+        seen.add(key)
+
+
+def test_workshop_gold_size_and_keys():
+    rows = _rows(WORKSHOP_GOLD)
+    assert len(rows) >= 80
+    assert {r["file"] for r in rows} == {"../../../shared/sources/poc-workshop-report-2010.txt"}
+    # The file path, read relative to the gold file, is the shared report.
+    assert (GOLD / rows[0]["file"]).resolve() == REPORT.resolve()
+    keys = _workshop_keys()
+    strays = [r["passage"] for r in rows if r["passage"] not in keys]
+    assert not strays, f"keys not in data/documents/workshop-2010.yaml: {strays}"
+    # Every numbered passage is annotated, in the report's order (the summary
+    # and the annexes carry no number of the report's own, see README.md).
+    unnumbered = {"summary", "annex-programme", "annex-participants"}
+    assert [r["passage"] for r in rows] == [k for k in keys if k not in unnumbered]
+
+
+def test_workshop_gold_covers_the_schemes_the_report_discusses():
+    used = {NOTATIONS[c] for r in _rows(WORKSHOP_GOLD) for c in r["concepts"]}
+    # The 2010 report cannot use the later (2015) wording of the tiers.
+    assert "tier-2015" not in used
+    assert used == set(SCHEMES) - {"tier-2015"}
+    assert any(not r["concepts"] for r in _rows(WORKSHOP_GOLD)), "no passage without a concept"
+
+
+def test_unseen_gold_covers_every_concept():
+    used = {c for r in _rows(UNSEEN_GOLD) for c in r["concepts"]}
+    assert used == set(NOTATIONS), f"unused: {sorted(set(NOTATIONS) - used)}"
+
+
+def _paragraph_numbers(text: str) -> set[str]:
+    """The numbers a line starts with: "3.2 ...", "12. ...", "## 3. Heading"."""
+    numbers = set()
+    for line in text.splitlines():
+        match = re.match(r"\s*(?:#+\s*)?(?:\*\*)?(\d+(?:\.\d+)*)\.?(?:\*\*)?\s", line)
+        if match:
+            numbers.add(match.group(1))
+    return numbers
+
+
+def test_unseen_documents_exist_and_number_their_paragraphs():
+    rows = _rows(UNSEEN_GOLD)
+    assert {r["file"] for r in rows} == set(UNSEEN_DOCS)
+    for name in UNSEEN_DOCS:
+        path = GOLD / name
+        assert path.is_file(), f"{name} is missing"
+        numbers = _paragraph_numbers(path.read_text(encoding="utf-8"))
+        keys = [r["passage"] for r in rows if r["file"] == name]
+        missing = [k for k in keys if k not in numbers]
+        assert not missing, f"{name}: gold keys that are no paragraph number there: {missing}"
+        # Every numbered paragraph of these small documents is annotated.
+        assert set(keys) == numbers, f"{name}: not annotated: {sorted(numbers - set(keys))}"
+    assert len(rows) >= 40
+
+
+def test_paragraph_numbers_are_told_apart():
+    text = "## 1. Purpose\n\n1.1 First.\n\n12. Le Conseil\n**8.4 Risks**\n"
+    assert _paragraph_numbers(text) == {"1", "1.1", "12", "8.4"}
+
+
+def test_readme_counts_match_the_gold():
+    readme = (GOLD / "README.md").read_text(encoding="utf-8")
+    rows = {p.name: _rows(p) for p in GOLD_FILES}
+    expected = {"workshop-2010.jsonl": rows["workshop-2010.jsonl"]}
+    for name in UNSEEN_DOCS:
+        expected[name] = [r for r in rows["unseen.jsonl"] if r["file"] == name]
+    for label, subset in expected.items():
+        cell = f"`{label}`"
+        line = next((ln for ln in readme.splitlines()
+                     if ln.startswith("| `") and cell in ln), None)
+        assert line, f"README has no row for {label}"
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        passages, links, empty = (int(c) for c in cells[-3:])
+        assert passages == len(subset), label
+        assert links == sum(len(r["concepts"]) for r in subset), label
+        assert empty == sum(1 for r in subset if not r["concepts"]), label
+
+
+def _report_text() -> str:
+    if not REPORT.is_file():
+        pytest.skip(f"the workshop report is not at {REPORT}: its imprint forbids "
+                    "reprinting, so it is not in the repository")
+    return REPORT.read_text(encoding="utf-8")
+
+
+def test_workshop_keys_are_found_in_the_report():
+    text = _report_text()
+    numbers = _paragraph_numbers(text)
+    footnotes = set(re.findall(r"^<sup>(\d+)</sup>", text, flags=re.M))
+    for row in _rows(WORKSHOP_GOLD):
+        key = row["passage"]
+        if key.startswith("fn"):
+            assert key[2:] in footnotes, f"footnote {key} not in the report"
+        elif key == "summary":
+            assert re.search(r"^#+\s*Summary", text, flags=re.M)
+        elif key == "annex-programme":
+            assert re.search(r"^#+\s*\**Programme", text, flags=re.M)
+        elif key == "annex-participants":
+            assert re.search(r"^#+\s*Participants", text, flags=re.M)
+        else:
+            assert key in numbers, f"passage {key} is no paragraph number in the report"
+
+
+def _shingles(text: str, size: int = 10) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def test_no_report_text_is_copied_into_the_gold_folder():
+    report = _shingles(_report_text())
+    for path in sorted(GOLD.rglob("*")):
+        if path.is_file():
+            copied = _shingles(path.read_text(encoding="utf-8")) & report
+            assert not copied, f"{path.relative_to(GOLD)} repeats the report: {sorted(copied)[:3]}"
