@@ -71,6 +71,13 @@ def main():
     """
 
 
+def public_view(store):
+    """What readers may see: search indexes and the public endpoint are built on it."""
+    from pockg.curation.graphs import visible
+
+    return store.view(lambda graph: visible(graph, None))
+
+
 def _progress(quiet: bool):
     start = time.perf_counter()
 
@@ -104,7 +111,7 @@ def build(settings, no_validate, quiet):
         report = run_build(settings, store, progress=say, check=not no_validate)
         index = search_index.default_path(settings.store)
         if index is not None:
-            search_index.build_index(store, index, progress=say)
+            search_index.build_index(public_view(store), index, progress=say)
     finally:
         store.close()
     if not quiet:
@@ -394,12 +401,20 @@ def push(settings, gsp, update, user, password, timeout):
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
 @click.option("--dev", is_flag=True, help="Development profile (no SECRET_KEY needed, cookies not Secure).")
-def serve(settings, host, port, threads, dev):
+@click.option("--read-only", is_flag=True,
+              help="Open the store read-only: no curation or uploads, and other processes "
+                   "(pockg build, more servers) may use the store at the same time.")
+def serve(settings, host, port, threads, dev, read_only):
     """Serve the browser and the SPARQL endpoint with a production WSGI server
     (waitress). Builds the graph first if the store is empty.
 
     Outside --dev, POCKG_SECRET_KEY must be set. Put it behind a TLS reverse
     proxy on the open web (see README, "Deployment").
+
+    \b
+    The server is the store's one writer: curation saves go through it, and
+    `pockg backup DIR` asks it (over <store>.control) for a consistent
+    snapshot while it runs. Accounts: `pockg user add NAME --role admin`.
     """
     import logging
     from pathlib import Path
@@ -420,10 +435,52 @@ def serve(settings, host, port, threads, dev):
         finally:
             store.close()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app({"STORE": settings.store}, profile="development" if dev else None)
+    config = {"STORE": settings.store}
+    if read_only:
+        config["READ_ONLY"] = True
+    app = create_app(config, profile="development" if dev else None)
+    control = _control_socket(app, settings)
     click.echo(f"pockg is serving at http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="pockg")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="pockg")
+    finally:
+        if control is not None:
+            control.close()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+def _control_socket(app, settings):
+    """Listen on <store>.control so `pockg backup` can ask this server for a snapshot."""
+    from pathlib import Path
+
+    from pockg.backup import backup_live
+    from pockg.control import ControlServer, socket_path
+
+    state = app.extensions["pockg"]
+    if settings.store == ":memory:" or state.writer is None:
+        return None
+
+    def backup(request):
+        return backup_live(state.writer, state.full_store, state.accounts, Path(request["target"]))
+
+    try:
+        return ControlServer(socket_path(settings.store), {"backup": backup})
+    except OSError as exc:
+        click.echo(f"no control socket ({exc}): `pockg backup` will not reach this server", err=True)
+        return None
+
+
+# -- commands kept in modules of their own (pockg/cli_*.py) ------------------------
+def _register_commands() -> None:
+    from pockg import cli_curation, cli_ingest, cli_link
+
+    for command in (cli_ingest.ingest, cli_link.link, cli_curation.user, cli_curation.backup,
+                    cli_curation.restore, cli_curation.export_data):
+        main.add_command(command)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m pockg.cli`: run the importable module
+    from pockg.cli import main as _main
+
+    _main()
+else:
+    _register_commands()
