@@ -28,9 +28,10 @@ class Change:
 
     remove: list[ox.Quad] = field(default_factory=list)
     add: list[ox.Quad] = field(default_factory=list)
+    drop: list[str] = field(default_factory=list)     # graphs emptied by the change
 
     def __bool__(self) -> bool:
-        return bool(self.remove or self.add)
+        return bool(self.remove or self.add or self.drop)
 
 
 class Writer:
@@ -59,7 +60,7 @@ class Writer:
             change = plan(self.store)
             if not change:
                 return change
-            self.store.apply(change.remove, change.add)
+            self.store.apply(change.remove, change.add, change.drop)
             self.generation += 1
         for listener in self._listeners:
             listener(change)

@@ -29,10 +29,9 @@ def lesson_records(store) -> dict[str, list[ox.Triple]]:
             if not g.startswith(root) or "/lesson/" not in g or G.tier_of(g) == "review":
                 continue
             lesson_id = g.rsplit("/", 1)[-1]
-            if lesson_id in found:
-                continue
-            found[lesson_id] = [ox.Triple(q.subject, q.predicate, q.object)
-                                for q in store.quads(g)]
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(g)]
+            if triples and lesson_id not in found:
+                found[lesson_id] = triples
     return found
 
 

@@ -516,7 +516,8 @@ class Curation:
                 add.append(ox.Quad(e, P("fromState"), ox.NamedNode(from_state), rg))
         if note:
             add.append(ox.Quad(e, ox.NamedNode(V.RDFS + "comment"), ox.Literal(note), rg))
-        return Change(remove=remove, add=add + self._agent(actor))
+        moved = [record.graph] if record is not None and record.graph != graph else []
+        return Change(remove=remove, add=add + self._agent(actor), drop=moved)
 
 
 def new_lesson_id() -> str:
