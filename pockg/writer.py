@@ -75,7 +75,36 @@ class Writer:
         for listener in self._listeners:
             listener(change)
 
+    def exclusive(self) -> "Exclusive":
+        """``with writer.exclusive() as store:`` read and replace whole graphs with no
+        other write in between (ingest and linking, which read then rewrite)."""
+        return Exclusive(self)
+
     def backup(self, target) -> None:
         """A consistent snapshot, taken between two writes."""
         with self._lock:
             self.store.backup(target)
+
+
+class Exclusive:
+    """The store as seen while holding the writer's lock: reads go to the store;
+    ``replace_graphs`` and ``apply`` go through the writer (so listeners run)."""
+
+    def __init__(self, writer: Writer):
+        self._writer = writer
+
+    def __enter__(self):
+        self._writer._lock.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._writer._lock.release()
+
+    def __getattr__(self, name):
+        return getattr(self._writer.store, name)
+
+    def replace_graphs(self, owned, quads) -> None:
+        self._writer.replace(owned, list(quads))
+
+    def apply(self, remove, add, drop=()) -> None:
+        self._writer.write(lambda _store: Change(list(remove), list(add), list(drop)))

@@ -122,6 +122,14 @@ def routes(draft: str) -> list[tuple[str, str, str, dict, dict]]:
          {"reader": 403, "contributor": 403, "curator": 409, "reviewer": 409, "admin": 409}),
         ("lessons.dashboard", "GET", "/lessons/dashboard", {}, staff),
         ("lessons.import_rows", "GET", "/lessons/import", {}, staff),
+        ("documents.index", "GET", "/documents", {}, everyone),
+        ("documents.show", "GET", "/documents/no-such-doc", {}, {r: 404 for r in ROLES}),
+        ("documents.upload", "POST", "/documents", {}, {**staff, "curator": 400, "reviewer": 400,
+                                                        "admin": 400}),
+        ("documents.review", "POST", "/documents/no-such-doc/review", {"action": "accept"},
+         {**staff, "curator": 400, "reviewer": 400, "admin": 400}),
+        ("documents.add_link", "POST", "/documents/no-such-doc/links", {},
+         {**staff, "curator": 400, "reviewer": 400, "admin": 400}),
         ("auth.logout", "POST", "/logout", {}, {"reader": 403, **{r: 302 for r in ROLES[1:]}}),
     ]
 

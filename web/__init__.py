@@ -49,7 +49,7 @@ def create_app(config: dict | None = None, profile: str | None = None) -> Flask:
 
 
 BLUEPRINTS = ("browse", "sparql", "search", "compare", "library", "ontology", "viz", "auth",
-              "lessons")
+              "lessons", "documents")
 
 
 def _request_logging(app: Flask) -> None:

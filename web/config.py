@@ -27,7 +27,8 @@ class Config:
     SPARQL_PARSED_CHECK = True
     SEARCH_INDEX = None                 # defaults to <store>.search.sqlite
     LANGUAGES = ("en", "fr")
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024   # any request body (413 beyond) ...
+    UPLOAD_MAX_BYTES = 20 * 1024 * 1024    # ... except document uploads and imports
     READ_ONLY = False                   # True: no writer (curation, uploads off); any number
                                         # of servers may then share the store
     DB = None                           # accounts database; defaults to <store>.users.sqlite

@@ -192,7 +192,27 @@ def describe(store, iri: str, lang: str = "en") -> dict:
             "properties": groups["identity"] + groups["statements"] + groups["record"],
             "hierarchy": hierarchy(store, node, type_iris, lang) if concept else None,
             "incoming": links,
-            "cited_here": cited_here(store, node, lang)}
+            "cited_here": cited_here(store, node, lang),
+            "passages": linked_passages(store, iri)}
+
+
+def linked_passages(store, iri: str) -> list[dict]:
+    """Passages of ingested documents linked to ``iri`` or to a narrower concept
+    (accepted and suggested links; rejected ones are left out), with the quote."""
+    from urllib.parse import unquote
+
+    from pockg.linking.annotations import passages_about
+
+    rows = passages_about(store, iri, status=("LS-accepted", "LS-suggested"))
+    out = []
+    for row in rows:
+        parts = row["passage"][len(V.ID):].split("/")   # document/<id>/v/<hash>/p/<key>
+        if len(parts) < 6 or parts[0] != "document":
+            continue
+        out.append({**row, "document": parts[1], "number": unquote(parts[5]),
+                    "accepted": row["status"].endswith("LS-accepted"),
+                    "narrower": row["body"] != iri})
+    return out
 
 
 def _value(o, names: dict) -> dict:

@@ -52,6 +52,12 @@ POLICY: dict[str, str] = {
     "lessons.revert": "curator",
     "lessons.dashboard": "curator",
     "lessons.import_rows": "curator",
+    # documents: reading is open; uploads and link review are for curators
+    "documents.index": "reader",
+    "documents.show": "reader",
+    "documents.upload": "curator",
+    "documents.review": "curator",
+    "documents.add_link": "curator",
 }
 
 CSRF_EXEMPT = {"sparql.endpoint"}

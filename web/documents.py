@@ -1,0 +1,254 @@
+"""Documents: upload (ingest, then suggested links), read with linked spans
+highlighted by scheme, review suggestions one by one or in bulk, and add a
+missing link by selecting text.
+
+Uploads and reviews write through the app's one writer (``Writer.exclusive``),
+so an ingest or a re-link reads and rewrites its graphs with no other write
+in between.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template,
+                   request, url_for)
+
+from pockg import vocab as V
+from pockg.curation.fields import compact
+from pockg.curation.roles import at_least
+from pockg.errors import Forbidden, NotFound
+from web.i18n import current_language
+from web.state import current
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+UPLOAD_ENDPOINTS = {"documents.upload", "lessons.import_rows"}
+
+
+@bp.before_app_request
+def _upload_limit():
+    """Uploads may be larger than other requests (UPLOAD_MAX_BYTES, default 20 MB)."""
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = int(current_app.config.get("UPLOAD_MAX_BYTES", 0)) or None
+
+SCHEME_COLOURS = 8      # mark classes s0..s7, by scheme
+
+
+def _writer():
+    writer = current().writer
+    if writer is None:
+        raise Forbidden("this server is read-only: uploads and link review are off")
+    return writer
+
+
+def documents() -> list[dict]:
+    store = current().store
+    rows = store.select("""
+        SELECT ?doc ?version ?title ?format ?created (COUNT(?p) AS ?passages) WHERE {
+          ?doc pockg:currentVersion ?version .
+          OPTIONAL { ?version rdfs:label ?title }
+          OPTIONAL { ?version dcterms:format ?format }
+          OPTIONAL { ?version dcterms:created ?created }
+          OPTIONAL { ?version pockg:hasPassage ?p }
+        } GROUP BY ?doc ?version ?title ?format ?created ORDER BY DESC(?created)""").rows
+    return [{"id": r["doc"].value.rsplit("/", 1)[-1], "iri": r["doc"].value,
+             "version": r["version"].value,
+             "title": r["title"].value if "title" in r else r["doc"].value.rsplit("/", 1)[-1],
+             "format": r["format"].value if "format" in r else "",
+             "created": r["created"].value if "created" in r else "",
+             "passages": int(r["passages"].value)} for r in rows]
+
+
+@bp.get("")
+def index():
+    found = documents()
+    if request.args.get("format") == "json":
+        return jsonify({"documents": found})
+    can_upload = bool(g.user and at_least(g.user.role, "curator") and current().writer)
+    return render_template("documents/index.html", docs=found, can_upload=can_upload,
+                           max_mb=current_app.config.get("UPLOAD_MAX_BYTES", 0) // (1024 * 1024))
+
+
+@bp.post("")
+def upload():
+    from pockg.ingest import ingest
+    from pockg.linking.annotations import store_links
+
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        abort(400, description="choose a file to upload (PDF, HTML, Markdown, DOCX or text)")
+    doc_id = request.form.get("id", "").strip() or None
+    name = Path(upload.filename).name
+    with tempfile.TemporaryDirectory(prefix="pockg-upload-") as tmp:
+        path = Path(tmp) / ("upload" + Path(name).suffix.lower())
+        upload.save(path)
+        max_bytes = int(current_app.config.get("UPLOAD_MAX_BYTES", 0)) or None
+        with _writer().exclusive() as store:
+            [result] = ingest(store, [path], doc_id=doc_id, names=[name],
+                              **({"max_bytes": max_bytes} if max_bytes else {}))
+            if result.status != "unchanged":
+                store_links(store, result.version)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"ok": True, **result.to_dict()}), 201 if result.status != "unchanged" else 200
+    flash({"new": "Ingested {title}: {n} passages, links suggested.",
+           "version": "Ingested a new version of {title}: {n} passages, links suggested.",
+           "unchanged": "{title} is already stored: nothing changed."}[result.status]
+          .format(title=result.title, n=result.passages))
+    return redirect(url_for("documents.show", doc_id=result.doc_id), 303)
+
+
+def _version(doc_id: str) -> str:
+    doc = ox.NamedNode(V.entity("document", doc_id))
+    for q in current().store.match(doc, ox.NamedNode(V.term("currentVersion")), None, None):
+        return q.object.value
+    raise NotFound(f"no ingested document {doc_id!r}")
+
+
+def _schemes(bodies: set[str]) -> dict[str, tuple[str, str]]:
+    """body IRI → (scheme id, scheme label) for concepts; entities get their class."""
+    store = current().full_store
+    found = {}
+    for body in bodies:
+        rows = store.select("SELECT ?c ?s ?label WHERE { ?c skos:inScheme ?s . "
+                            "OPTIONAL { ?s skos:prefLabel ?label FILTER(lang(?label) = 'en') } }",
+                            {"c": ox.NamedNode(body)}).rows
+        if rows:
+            found[body] = (rows[0]["s"].value.rsplit("/", 1)[-1],
+                           rows[0]["label"].value if "label" in rows[0] else "")
+        else:
+            found[body] = ("entity", "named entity")
+    return found
+
+
+def _labels(iris: set[str]) -> dict[str, str]:
+    store = current().full_store
+    lang = current_language()
+    out = {}
+    for iri in iris:
+        rows = store.select("SELECT ?x ?l WHERE { ?x skos:prefLabel|rdfs:label|pockg:acronym ?l }",
+                            {"x": ox.NamedNode(iri)}).rows
+        best = [r["l"] for r in rows]
+        pick = next((l for l in best if getattr(l, "language", None) == lang), None) or (
+            best[0] if best else None)
+        out[iri] = pick.value if pick is not None else compact(iri)
+    return out
+
+
+def segments(text: str, links: list) -> list[tuple[str, list]]:
+    """The passage text cut at every link boundary: (piece, links covering it)."""
+    cuts = sorted({0, len(text), *(l.start for l in links), *(l.end for l in links)})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = [l for l in links if l.start <= a and b <= l.end]
+        out.append((text[a:b], covering))
+    return out
+
+
+@bp.get("/<doc_id>")
+def show(doc_id: str):
+    from pockg.linking.annotations import (ACCEPTED, REJECTED, SUGGESTED, existing_links,
+                                           links_graph, passages_of)
+
+    version = _version(doc_id)
+    store = current().store
+    hash12 = version.rsplit("/", 1)[-1]
+    passages = passages_of(store, version)
+    links = [l for l in existing_links(store, links_graph(doc_id, hash12))]
+    by_passage: dict[str, list] = {}
+    for link in links:
+        by_passage.setdefault(link.passage, []).append(link)
+    bodies = {l.body for l in links}
+    schemes = _schemes(bodies)
+    scheme_ids = sorted({s for s, _ in schemes.values()})
+    colour = {s: f"s{i % SCHEME_COLOURS}" for i, s in enumerate(scheme_ids)}
+    labels = _labels(bodies)
+    numbers = {r["p"].value: r["n"].value for r in store.select(
+        "SELECT ?v ?p ?n WHERE { ?v pockg:hasPassage ?p . ?p pockg:number ?n }",
+        {"v": ox.NamedNode(version)}).rows}
+    title = next((d["title"] for d in documents() if d["id"] == doc_id), doc_id)
+    view = [{"iri": p.id, "kind": p.kind, "number": numbers.get(p.id, ""),
+             "segments": segments(p.text, [l for l in by_passage.get(p.id, [])
+                                          if l.status != REJECTED and l.end > l.start])}
+            for p in passages]
+    if request.args.get("format") == "json":
+        return jsonify({"document": V.entity("document", doc_id), "version": version,
+                        "title": title,
+                        "passages": [{"iri": p.id, "number": numbers.get(p.id, ""), "text": p.text}
+                                     for p in passages],
+                        "links": [{"iri": l.iri, "passage": l.passage, "concept": l.body,
+                                   "exact": l.exact, "start": l.start, "end": l.end,
+                                   "score": l.score, "status": l.status.rsplit("/", 1)[-1]}
+                                  for l in links]})
+    can_review = bool(g.user and at_least(g.user.role, "curator") and current().writer)
+    legend = [(colour[s], s, next((lab for sid, lab in schemes.values() if sid == s), s))
+              for s in scheme_ids]
+    concepts = _concept_choices() if can_review else []
+    return render_template("documents/show.html", doc_id=doc_id, title=title, version=version,
+                           passages=view, links=sorted(links, key=lambda l: (l.passage, l.start)),
+                           numbers=numbers, labels=labels, schemes=schemes, colour=colour,
+                           legend=legend, can_review=can_review, concepts=concepts,
+                           SUGGESTED=SUGGESTED, ACCEPTED=ACCEPTED, REJECTED=REJECTED)
+
+
+def _concept_choices() -> list[tuple[str, str]]:
+    rows = current().full_store.select("""
+        SELECT ?c ?n ?l WHERE { ?c a skos:Concept ; skos:notation ?n .
+          OPTIONAL { ?c skos:prefLabel ?l FILTER(lang(?l) = "en") } } ORDER BY ?n""").rows
+    return [(r["n"].value, r["l"].value if "l" in r else "") for r in rows]
+
+
+@bp.post("/<doc_id>/review")
+def review(doc_id: str):
+    """Accept or reject the chosen suggestions (one button, or the checked ones)."""
+    from pockg.linking.annotations import set_status
+
+    action = request.values.get("action", "")
+    if action not in ("accept", "reject"):
+        abort(400, description="the action is accept or reject")
+    chosen = request.form.getlist("link")
+    one = request.form.get("one")
+    if one:
+        chosen = [one]
+    if not chosen:
+        abort(400, description="choose at least one suggested link")
+    status = "LS-accepted" if action == "accept" else "LS-rejected"
+    prefix = V.entity("document", doc_id) + "/"
+    if any(not iri.startswith(prefix) for iri in chosen):
+        abort(400, description="a link of another document was sent")
+    with _writer().exclusive() as store:
+        remove, add = [], []
+        for iri in chosen:
+            r, a = set_status(store, iri, status, g.user.name)
+            remove += r
+            add += a
+        store.apply(remove, add)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"ok": True, "status": status, "links": chosen})
+    flash(f"{len(chosen)} link(s) {action}ed.")
+    return redirect(url_for("documents.show", doc_id=doc_id) + "#review", 303)
+
+
+@bp.post("/<doc_id>/links")
+def add_link(doc_id: str):
+    """A link a curator adds by selecting text in a passage."""
+    from pockg.curation.fields import expand
+    from pockg.linking.annotations import manual_link
+
+    passage = request.form.get("passage", "")
+    start = request.form.get("start", type=int)
+    end = request.form.get("end", type=int)
+    concept = request.form.get("concept", "").strip()
+    if not passage.startswith(V.entity("document", doc_id) + "/") or start is None or end is None:
+        abort(400, description="select the words in a passage of this document first")
+    if not concept:
+        abort(400, description="choose the concept to link the selected words to")
+    target = expand(concept if "/" in concept or "://" in concept else f"concept/{concept}")
+    with _writer().exclusive() as store:
+        quads = manual_link(store, passage, start, end, target, g.user.name)
+        store.apply([], quads)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"ok": True}), 201
+    flash("Link added.")
+    return redirect(url_for("documents.show", doc_id=doc_id) + "#review", 303)
