@@ -162,3 +162,33 @@ def test_accepted_links_feed_the_documents_by_tier_comparison(app, strategy):
     table = app.test_client().get("/queries/documents-by-tier?format=json")
     assert table.status_code == 200
     assert "strat-test" in table.get_data(as_text=True)
+
+
+def upload_rdf(client, data: bytes, filename: str, name: str = "extra"):
+    form = {"csrf_token": token_of(client, "/documents"), "name": name,
+            "file": (io.BytesIO(data), filename)}
+    return client.post("/documents/rdf", data=form, content_type="multipart/form-data",
+                       headers={"Accept": "application/json"})
+
+
+def test_an_rdf_upload_becomes_a_graph_of_its_own(app):
+    answer = upload_rdf(signed_in(app, "cy"), b"<urn:x:a> <urn:x:b> \"c\" .\n", "extra.nt")
+    assert answer.status_code == 201 and answer.get_json()["triples"] == 1
+    graphs = app.extensions["pockg"].full_store.named_graphs()
+    assert V.USER + "public/import/extra" in graphs
+
+
+@pytest.mark.parametrize("filename, data, problem", [
+    ("bad.ttl", b"<urn:a> <urn:b> .", "malformed"),
+    ("entity.rdf", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                   b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', "DTD"),
+    ("imports.ttl", b"<urn:o> <http://www.w3.org/2002/07/owl#imports> <http://example.org/x> .",
+     "owl:imports"),
+])
+def test_rdf_uploads_pass_the_strict_gate(app, filename, data, problem):
+    store = app.extensions["pockg"].full_store
+    before = len(store)
+    answer = upload_rdf(signed_in(app, "cy"), data, filename, "refused")
+    assert answer.status_code == 422
+    assert problem in answer.get_json()["error"] and filename in answer.get_json()["error"]
+    assert len(store) == before

@@ -24,7 +24,9 @@ from web.i18n import current_language
 from web.state import current
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-UPLOAD_ENDPOINTS = {"documents.upload", "lessons.import_rows"}
+UPLOAD_ENDPOINTS = {"documents.upload", "lessons.import_rows", "documents.upload_rdf"}
+IMPORT_GRAPH = V.USER + "public/import/"
+OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
 
 
 @bp.before_app_request
@@ -252,3 +254,44 @@ def add_link(doc_id: str):
         return jsonify({"ok": True}), 201
     flash("Link added.")
     return redirect(url_for("documents.show", doc_id=doc_id) + "#review", 303)
+
+
+@bp.post("/rdf")
+def upload_rdf():
+    """Add an RDF file (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) as a graph
+    of its own, ``user/public/import/<name>``, after the strict gate
+    (``pockg.rdf_gate``): malformed input, DTDs and entities, remote JSON-LD
+    contexts and RDF 1.2 terms are refused, and so is ``owl:imports``. A
+    second upload under the same name replaces that graph, nothing else."""
+    import re
+
+    from pockg.errors import DataError
+    from pockg.rdf_gate import check_rdf
+
+    upload = request.files.get("file")
+    name = request.form.get("name", "").strip()
+    if upload is None or not upload.filename:
+        abort(400, description="choose an RDF file to import")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}", name):
+        abort(400, description="name the graph: letters, digits, '.', '-', '_'")
+    filename = Path(upload.filename).name
+    limit = int(current_app.config.get("UPLOAD_MAX_BYTES", 0)) or 20 * 1024 * 1024
+    data = upload.read(limit + 1)
+    quads = check_rdf(data, Path(filename).suffix or "ttl", base_iri=IMPORT_GRAPH + name + "/",
+                      max_bytes=limit, source=filename)
+    if any(q.predicate.value == OWL_IMPORTS for q in quads):
+        raise DataError([_problem(filename, "owl:imports is refused: imports are never "
+                                            "followed; upload the imported file itself")])
+    graph = ox.NamedNode(IMPORT_GRAPH + name)
+    _writer().replace([graph.value], [ox.Quad(q.subject, q.predicate, q.object, graph)
+                                      for q in quads])
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"ok": True, "graph": graph.value, "triples": len(quads)}), 201
+    flash(f"Imported {len(quads)} triples from {filename} into {graph.value}.")
+    return redirect(url_for("documents.index"), 303)
+
+
+def _problem(file: str, message: str):
+    from pockg.errors import Problem
+
+    return Problem(message, file=file)

@@ -58,6 +58,7 @@ POLICY: dict[str, str] = {
     "documents.upload": "curator",
     "documents.review": "curator",
     "documents.add_link": "curator",
+    "documents.upload_rdf": "curator",
 }
 
 CSRF_EXEMPT = {"sparql.endpoint"}
