@@ -24,5 +24,9 @@ fi
 export POCKG_SECRET_KEY="$(cat var/secret_key)"
 # Plain http on this machine: cookies cannot be Secure here (behind TLS they are).
 export POCKG_SESSION_COOKIE_SECURE=false
+if ! .venv/bin/pockg user list | grep -q .; then
+  echo "==> no account yet: reading needs none; to curate lessons, in another terminal run"
+  echo "      .venv/bin/pockg user add YOURNAME --role admin"
+fi
 echo "==> serving the browser (Ctrl-C to stop)"
 exec .venv/bin/pockg serve --port "$PORT"
