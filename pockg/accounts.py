@@ -34,7 +34,8 @@ _DUMMY = HASHER.hash("not a password of anyone")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
   name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
-  disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL);
+  disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL,
+  public_id TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS sessions (
   token_hash TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES users(name),
   csrf TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL);
@@ -46,16 +47,20 @@ CREATE INDEX IF NOT EXISTS failures_by_key ON failures(key, at);
 
 @dataclass(frozen=True)
 class User:
+    """An account. ``iri`` names the person in the graph by an opaque id, never
+    by the sign-in name, so published lessons do not give away half a credential."""
+
     name: str
     role: str
     disabled: bool = False
     created: str = ""
+    public_id: str = ""
 
     @property
     def iri(self) -> str:
         from pockg import vocab as V
 
-        return V.entity("user", self.name)
+        return V.entity("user", self.public_id or self.name)
 
 
 @dataclass(frozen=True)
@@ -111,22 +116,28 @@ class Accounts:
         if self.get(name, missing_ok=True):
             raise ConfigurationError(f"user {name!r} exists already")
         stamp = _now()
-        self._run("INSERT INTO users VALUES (?,?,?,0,?,?)",
-                  (name, role, HASHER.hash(password), stamp, stamp))
-        return User(name, role, False, stamp)
+        public_id = "u" + secrets.token_hex(6)
+        self._run("INSERT INTO users VALUES (?,?,?,0,?,?,?)",
+                  (name, role, HASHER.hash(password), stamp, stamp, public_id))
+        return User(name, role, False, stamp, public_id)
 
     def get(self, name: str, missing_ok: bool = False) -> User | None:
-        rows = self._run("SELECT name, role, disabled, created FROM users WHERE name=?", (name,))
+        rows = self._run("SELECT name, role, disabled, created, public_id FROM users WHERE name=?",
+                         (name,))
         if not rows:
             if missing_ok:
                 return None
             raise NotFound(f"no user {name!r}")
-        n, role, disabled, created = rows[0]
-        return User(n, role, bool(disabled), created)
+        n, role, disabled, created, public_id = rows[0]
+        return User(n, role, bool(disabled), created, public_id)
 
     def list(self) -> list[User]:
-        return [User(n, r, bool(d), c) for n, r, d, c in self._run(
-            "SELECT name, role, disabled, created FROM users ORDER BY name")]
+        return [User(n, r, bool(d), c, p) for n, r, d, c, p in self._run(
+            "SELECT name, role, disabled, created, public_id FROM users ORDER BY name")]
+
+    def names(self) -> dict[str, str]:
+        """Person IRI → sign-in name, for staff pages (never shown to readers)."""
+        return {u.iri: u.name for u in self.list()}
 
     def set_role(self, name: str, role: str) -> User:
         check_role(role)
@@ -175,16 +186,16 @@ class Accounts:
     def session(self, token: str | None) -> Session | None:
         if not token:
             return None
-        rows = self._run("SELECT s.csrf, s.expires, u.name, u.role, u.disabled, u.created "
-                         "FROM sessions s JOIN users u ON u.name = s.name WHERE s.token_hash=?",
-                         (_hash_token(token),))
+        rows = self._run("SELECT s.csrf, s.expires, u.name, u.role, u.disabled, u.created, "
+                         "u.public_id FROM sessions s JOIN users u ON u.name = s.name "
+                         "WHERE s.token_hash=?", (_hash_token(token),))
         if not rows:
             return None
-        csrf, expires, name, role, disabled, created = rows[0]
+        csrf, expires, name, role, disabled, created, public_id = rows[0]
         if disabled or expires < time.time():
             self.end_session(token)
             return None
-        return Session(User(name, role, False, created), csrf, token)
+        return Session(User(name, role, False, created, public_id), csrf, token)
 
     def end_session(self, token: str) -> None:
         self._run("DELETE FROM sessions WHERE token_hash=?", (_hash_token(token),))

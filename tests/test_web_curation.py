@@ -114,12 +114,12 @@ def routes(draft: str) -> list[tuple[str, str, str, dict, dict]]:
         ("lessons.edit", "GET", f"/lessons/{draft}/edit", {}, {**hidden, "reader": 403}),
         ("lessons.history", "GET", f"/lessons/{draft}/history", {}, {**hidden, "reader": 403}),
         ("lessons.transition", "POST", f"/lessons/{draft}/transition",
-         {"transition": "reject", "base": "999"},
-         {"reader": 403, "contributor": 404, "curator": 409, "reviewer": 409, "admin": 409}),
+         {"transition": "reject", "base": "999"},   # stale: refused, back to the page (303)
+         {"reader": 403, "contributor": 404, "curator": 303, "reviewer": 303, "admin": 303}),
         ("lessons.comment", "POST", f"/lessons/{draft}/comment", {"text": ""},
          {"reader": 403, **{r: 422 for r in ROLES[1:]}}),
         ("lessons.revert", "POST", f"/lessons/{draft}/revert", {"to": "1", "base": "999"},
-         {"reader": 403, "contributor": 403, "curator": 409, "reviewer": 409, "admin": 409}),
+         {"reader": 403, "contributor": 403, "curator": 303, "reviewer": 303, "admin": 303}),
         ("lessons.dashboard", "GET", "/lessons/dashboard", {}, staff),
         ("lessons.import_rows", "GET", "/lessons/import", {}, staff),
         ("documents.index", "GET", "/documents", {}, everyone),
@@ -271,6 +271,25 @@ def test_a_stale_edit_answers_409_with_what_changed(app, clients):
     as_json = cur.post(f"/lessons/{lid}/edit", headers={"Accept": "application/json"},
                        data={**base, "csrf_token": token_of(cur, f"/lessons/{lid}/edit")})
     assert as_json.status_code == 409 and as_json.get_json()["changed"] == ["discussion"]
+
+
+def test_a_stale_lifecycle_move_changes_nothing_and_says_why(app, clients):
+    lid = submit(clients["contributor"])
+    cur = clients["curator"]
+    token = token_of(cur, f"/lessons/{lid}")
+    cur.post(f"/lessons/{lid}/edit", data={
+        "csrf_token": token, "base": "1", "prefLabel": "Radios came late",
+        "observation": "Changed meanwhile", "publicity": "concept/PUB-PUBLIC"})
+    answer = cur.post(f"/lessons/{lid}/transition", data={"csrf_token": token, "base": "1",
+                                                          "transition": "reject"})
+    assert answer.status_code == 303
+    page = cur.get(f"/lessons/{lid}").get_data(as_text=True)
+    assert "Not moved" in page and "observation" in page
+    curator = app.extensions["pockg"].accounts.get("curator")
+    assert app.extensions["pockg"].curation.get(lid, curator).state.endswith("LC-OBSERVATION")
+    as_json = cur.post(f"/lessons/{lid}/transition", headers={"Accept": "application/json"},
+                       data={"csrf_token": token, "base": "1", "transition": "reject"})
+    assert as_json.status_code == 409
 
 
 def test_lesson_text_with_html_is_rendered_as_text(app, clients):

@@ -138,7 +138,10 @@ def change_user(name: str):
         return render_template("auth/users.html", users=accounts.list(), roles=ROLES,
                                descriptions=DESCRIPTIONS, backups=_backups(),
                                error=exc.message), exc.http_status if isinstance(exc, NotFound) else 400
-    flash(f"{name}: {action} done.")
+    flash({"role": f"{name} is now {request.form.get('role')}.",
+           "disable": f"{name} is disabled and signed out everywhere.",
+           "enable": f"{name} is enabled again.",
+           "password": f"{name}'s password was reset; their sessions were signed out."}[action])
     return redirect(url_for("auth.users"))
 
 

@@ -222,7 +222,7 @@ def review(doc_id: str):
     with _writer().exclusive() as store:
         remove, add = [], []
         for iri in chosen:
-            r, a = set_status(store, iri, status, g.user.name)
+            r, a = set_status(store, iri, status, g.user.iri)
             remove += r
             add += a
         store.apply(remove, add)
@@ -248,7 +248,7 @@ def add_link(doc_id: str):
         abort(400, description="choose the concept to link the selected words to")
     target = expand(concept if "/" in concept or "://" in concept else f"concept/{concept}")
     with _writer().exclusive() as store:
-        quads = manual_link(store, passage, start, end, target, g.user.name)
+        quads = manual_link(store, passage, start, end, target, g.user.iri)
         store.apply([], quads)
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": True}), 201

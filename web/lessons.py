@@ -36,7 +36,7 @@ def _labels(iris: set[str]) -> dict[str, str]:
     """Labels (current language, else English, else the compact IRI) of many IRIs."""
     if not iris:
         return {}
-    store = current().full_store
+    store = current().store          # the viewer's view: readers never see staff names
     lang = current_language()
     values = " ".join(f"<{i}>" for i in sorted(iris) if "<" not in i and ">" not in i)
     rows = store.select(
@@ -67,8 +67,21 @@ def _options(spec) -> list[tuple[str, str]] | None:
     return choices
 
 
+def form_groups(values: dict | None = None) -> list[tuple[str, list[dict]]]:
+    """(group label, fields) in the shape's order (sh:order), for the form template."""
+    lang = current_language()
+    groups: list[tuple[str, list[dict]]] = []
+    for entry in form_fields(values):
+        spec = entry["spec"]
+        label = spec.group_label.get(lang) or spec.group_label.get("en", "")
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append(entry)
+    return groups
+
+
 def form_fields(values: dict | None = None) -> list[dict]:
-    """What the form template needs, field by field, grouped as the shape groups them."""
+    """What the form template needs, field by field, in the shape's order."""
     lang = current_language()
     out = []
     for spec in service().fields:
@@ -130,7 +143,7 @@ def download(fmt: str):
     rows = []
     for summary in svc.list(g.user):
         record = svc.get(summary["id"], g.user)
-        row = {"id": record.id, "tier": record.tier}
+        row = {"id": record.id, "visibility": record.tier}
         for spec in svc.fields:
             vals = record.values(spec.key)
             row[spec.key] = [compact(v.value) if spec.kind == "iri" else v.value for v in vals]
@@ -141,7 +154,7 @@ def download(fmt: str):
     if fmt != "csv":
         abort(404, description="download lessons as .csv or .json")
     out = io.StringIO()
-    keys = ["id", "tier"] + [s.key for s in svc.fields]
+    keys = ["id", "visibility"] + [s.key for s in svc.fields]
     writer = csv.DictWriter(out, keys)
     writer.writeheader()
     for row in rows:
@@ -162,9 +175,16 @@ def show(lesson_id: str):
     labels.update(_labels({c["who"] for c in comments}))
     can_history = bool(g.user and (at_least(g.user.role, "curator") or record.creator == g.user.iri))
     return render_template("lessons/show.html", r=record, values=values, labels=labels,
-                           fields=[f for f in svc.fields], transitions=svc.available(record, g.user),
+                           fields=[f for f in svc.fields], transitions=_moves(record),
                            comments=comments, can_edit=_can_edit(record), can_history=can_history,
                            can_comment=bool(g.user and at_least(g.user.role, "contributor")))
+
+
+def _moves(record) -> list[tuple]:
+    """(transition, names of the fields it still needs) for the viewer's allowed moves."""
+    present = {t.predicate.value for t in record.triples}
+    return [(t, [_pred_name(p) for p in t.requires if p not in present])
+            for t in service().available(record, g.user)]
 
 
 def _can_edit(record) -> bool:
@@ -190,7 +210,7 @@ def new():
                 flash("Observation submitted.")
                 return redirect(url_for("lessons.show", lesson_id=lesson_id), 303)
     status = 422 if errors else 200
-    return render_template("lessons/form.html", fields=form_fields(values), errors=errors,
+    return render_template("lessons/form.html", groups=form_groups(values), errors=errors,
                            title="Submit an observation", action=url_for("lessons.new"),
                            base=None), status
 
@@ -221,10 +241,16 @@ def edit(lesson_id: str):
     if conflict and request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": False, "error": conflict.message, "status": 409,
                         **conflict.details}), 409
-    return render_template("lessons/form.html", fields=form_fields(values), errors=errors,
+    changed = [_field_name(k) for k in conflict.details.get("changed", [])] if conflict else []
+    return render_template("lessons/form.html", groups=form_groups(values), errors=errors,
                            title=f"Edit {record.title}", base=base, conflict=conflict,
-                           action=url_for("lessons.edit", lesson_id=lesson_id),
+                           changed=changed, action=url_for("lessons.edit", lesson_id=lesson_id),
                            lesson=record), status
+
+
+def _field_name(key: str) -> str:
+    spec = service().by_key.get(key)
+    return spec.name(current_language()) if spec else key
 
 
 @bp.post("/<lesson_id>/transition")
@@ -237,6 +263,12 @@ def transition(lesson_id: str):
                              request.form.get("note", "").strip())
     except FieldErrors as exc:
         flash("Not moved: " + exc.message)
+        return redirect(url_for("lessons.show", lesson_id=lesson_id), 303)
+    except Conflict as exc:
+        if request.accept_mimetypes.best == "application/json":
+            raise
+        flash("Not moved: the lesson changed since this page was loaded; here it is as it "
+              "is now. " + _changed_text(exc))
         return redirect(url_for("lessons.show", lesson_id=lesson_id), 303)
     flash("Moved.")
     return redirect(url_for("lessons.show", lesson_id=lesson_id), 303)
@@ -260,6 +292,11 @@ def history(lesson_id: str):
                            can_revert=at_least(g.user.role, "curator"))
 
 
+def _changed_text(exc: Conflict) -> str:
+    names = [_field_name(k) for k in exc.details.get("changed", [])]
+    return ("Changed: " + ", ".join(names) + ".") if names else ""
+
+
 def _pred_name(path: str) -> str:
     for spec in service().fields:
         if spec.path == path:
@@ -273,7 +310,13 @@ def revert(lesson_id: str):
     base = request.form.get("base", type=int)
     if to is None or base is None:
         abort(400, description="give the revision to go back to (to) and the current one (base)")
-    service().revert(lesson_id, to, base, g.user)
+    try:
+        service().revert(lesson_id, to, base, g.user)
+    except Conflict as exc:
+        if request.accept_mimetypes.best == "application/json":
+            raise
+        flash("Not reverted: the lesson changed since this page was loaded. " + _changed_text(exc))
+        return redirect(url_for("lessons.history", lesson_id=lesson_id), 303)
     flash(f"Reverted to revision {to}.")
     return redirect(url_for("lessons.history", lesson_id=lesson_id), 303)
 

@@ -53,7 +53,7 @@ def lesson_graphs(lesson_id: str, root: str = V.USER) -> list[str]:
     return [lesson_graph(lesson_id, t, root) for t in ("public", "internal", "draft")]
 
 
-AGENTS_GRAPH = V.USER + "public/agents"
+AGENTS_GRAPH = V.USER + "review/agents"   # who is who: staff only
 
 
 def tier_for(published: bool, public: bool) -> str:

@@ -476,6 +476,7 @@ class Curation:
         return G.lesson_graph(lesson_id, tier)
 
     def _agent(self, actor: User) -> list[ox.Quad]:
+        """The person, named for staff in the review graph (readers see only the opaque IRI)."""
         g = ox.NamedNode(G.AGENTS_GRAPH)
         a = ox.NamedNode(actor.iri)
         return [ox.Quad(a, RDF_TYPE, ox.NamedNode(V.PROV + "Agent"), g),
