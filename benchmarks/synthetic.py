@@ -27,6 +27,11 @@ invariant of a real build holds in it:
   contested questions and positions;
 - documents with their ``pockg:Passage`` nodes (``dcterms:isPartOf``,
   ``pockg:number``, ``pockg:gist``) and the recommendations anchored on them;
+- curated content as the browser makes it (``add_curation_samples``): lessons
+  in every lifecycle state and tier, with their history events and comments
+  in review graphs, and an ingested strategy document with its versions,
+  passages and concept links (Web Annotations, some accepted); each world
+  copies them under renamed IRIs and graphs;
 - for each fact, the direct edge in ``graph/source/<id>`` of each citing
   source plus a ``pockg:Claim`` (``rdf:subject/predicate/object``,
   ``prov:wasDerivedFrom``, ``pockg:verificationStatus``, notes) and, where
@@ -68,7 +73,7 @@ from pockg import vocab as V
 # their passages (``id/document/<doc>/p/<n>``). Claims are copied with them.
 WORLD_KINDS = ("operation", "resolution", "mandate", "strategy", "action-plan",
                "coordination", "actor", "role", "source", "document",
-               "recommendation", "question", "position", "reporting")
+               "recommendation", "question", "position", "reporting", "lesson")
 PERTURBED = frozenset(f"<{V.POCKG}{p}>" for p in ("topic", "addresses", "approach", "tier",
                                         "riskCategory", "about", "frameworkElement"))
 FIRST_RESOLUTION = 10001
@@ -83,6 +88,7 @@ RDF_OBJECT = f"<{V.RDF}object>"
 RDF_TYPE = f"<{V.RDF}type>"
 XSD_INTEGER = f"<{V.XSD}integer>"
 SOURCE_GRAPH = "<" + V.graph("source/")
+USER_GRAPH = "<" + V.USER
 ID_PREFIX = "<" + V.ID
 CLAIM_RE = re.compile(r"^claim/([0-9a-f]+)(-(?:evidence|quote)-[0-9a-f]+)?$")
 RES_REF_RE = re.compile(r"(S/RES/|[Rr][ée]solution )(\d+)")
@@ -141,8 +147,76 @@ def build_curated(location: str | Path) -> None:
     store = open_store(settings.store)
     try:
         build(settings, store, check=False)
+        add_curation_samples(settings, store)
     finally:
         store.close()
+
+
+SAMPLE_LESSONS = 12
+
+
+def add_curation_samples(settings, store) -> None:
+    """Lessons in every state and tier, and an ingested, linked document, made
+    through the same services the browser uses (curation, ingest, linker)."""
+    import pyoxigraph as ox  # noqa: F401 - the services build their own terms
+
+    from pockg.accounts import User
+    from pockg.curation.service import Curation, parse_values
+    from pockg.ingest import ingest
+    from pockg.linking.annotations import existing_links, set_status, store_links
+    from pockg.writer import Writer
+
+    writer = Writer(store)
+    cur = Curation(store, writer, settings.ontology_dir / "shapes")
+    people = {r: User(f"syn-{r}", r, public_id=f"usyn{r}") for r in
+              ("contributor", "curator", "reviewer")}
+    missions = ["MONUC", "UNAMID", "UNMIS", "MINUSTAH", "UNOCI", "MINURCAT"]
+    paragraphs = ["8.2.1", "8.3.1", "8.4.1", "8.5.1", "8.6.1", "8.7.1"]
+    for i in range(SAMPLE_LESSONS):
+        form = {"prefLabel": [f"Sample lesson {i + 1} on early warning and patrols"],
+                "observation": [f"Observation {i + 1}: alerts reached villages late."],
+                "discussion": ["Community networks lacked radios."],
+                "mission": [f"operation/{missions[i % len(missions)]}"],
+                "tier": [f"concept/T{i % 3 + 1}"], "riskCategory": [f"concept/R{i % 3 + 1}"],
+                "wasDerivedFrom": [f"document/workshop-2010/p/{paragraphs[i % len(paragraphs)]}"],
+                "references": [f"recommendation/R{i % 9 + 1:02d}"],
+                "publicity": ["concept/PUB-INTERNAL" if i % 4 == 3 else "concept/PUB-PUBLIC"]}
+        values, _ = parse_values(cur.fields, form)
+        lesson = cur.create(values, people["contributor"], lesson_id=f"L-SAMPLE-{i + 1:02d}")
+        if i % 3 == 0:
+            continue                                        # stays an observation (draft)
+        form.update(remedialAction=["Equip community alert networks"], actionBody=["actor/OCHA"])
+        cur.update(lesson, parse_values(cur.fields, form)[0], 1, people["curator"])
+        cur.transition(lesson, "endorse", 2, people["curator"])
+        cur.comment(lesson, "Checked against the mission's reports.", people["curator"])
+        if i % 3 == 2:
+            cur.transition(lesson, "validate", 3, people["reviewer"])
+    with tempfile.TemporaryDirectory(prefix="pockg-sample-doc-") as tmp:
+        path = Path(tmp) / "strategy.md"
+        path.write_text(_sample_strategy(), encoding="utf-8")
+        [result] = ingest(store, [path], doc_id="syn-strategy")
+        graph, _ = store_links(store, result.version)
+        links = existing_links(store, graph)
+        remove, add = [], []
+        for link in links[::2]:
+            r, a = set_status(store, link.iri, "LS-accepted", people["curator"].iri)
+            remove += r
+            add += a
+        store.apply(remove, add)
+
+
+def _sample_strategy() -> str:
+    topics = ["internally displaced persons", "refugees", "children", "sexual violence",
+              "early warning", "the host government", "humanitarian actors", "patrols",
+              "the rule of law", "housing, land and property", "mine action"]
+    lines = ["# Sample mission-wide protection strategy", ""]
+    for section in range(1, 6):
+        lines += [f"## {section}. Section {section}", ""]
+        for n in range(1, 9):
+            a, b = topics[(section * 3 + n) % len(topics)], topics[(section + n * 5) % len(topics)]
+            lines += [f"{section}.{n} The mission works on {a} together with {b}, "
+                      f"with a risk assessment and benchmarks reviewed each year.", ""]
+    return "\n".join(lines)
 
 
 def curated_quads(store: str | Path | None = None) -> list[tuple[str, str, str, str]]:
@@ -252,6 +326,10 @@ class World:
         found = self.rename.get(term)
         if found is not None:
             return found
+        if term.startswith(USER_GRAPH):            # a curated graph: one per lesson, document...
+            new = term[:-1] + f"-syn{self.n}>"
+            self.rename[term] = new
+            return new
         if term.startswith(SOURCE_GRAPH):
             source = term[len(SOURCE_GRAPH):-1]
             kind = "document" if f"{ID_PREFIX}document/{source}>" in self.c.entities else "source"
