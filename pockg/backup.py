@@ -85,12 +85,25 @@ def restore(source: Path, store_location: str, db_path: str) -> dict:
     if found != info.get("quads"):
         raise StoreError(f"{source}: the backup holds {found} quads, its manifest says "
                          f"{info.get('quads')}; not restoring a damaged backup")
+    from pockg.control import ServingLock
+
     location = Path(store_location)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    if location.exists():
-        open_store(location).close()            # refuses while a server holds the store
-        location.rename(location.with_name(f"{location.name}.replaced-{stamp}"))
-    shutil.copytree(source / "store", location)
+    serving = ServingLock(str(location), exclusive=True)   # no server, read-only ones included
+    try:
+        if location.exists():
+            open_store(location).close()        # nor any other writer
+            location.rename(location.with_name(f"{location.name}.replaced-{stamp}"))
+        shutil.copytree(source / "store", location)
+        _restore_accounts(source, db_path, stamp)
+    finally:
+        serving.release()
+    index = location.with_name(location.name + ".search.sqlite")
+    index.unlink(missing_ok=True)               # rebuilt from the restored store on first use
+    return info
+
+
+def _restore_accounts(source: Path, db_path: str, stamp: str) -> None:
     db = Path(db_path)
     if db_path != ":memory:" and (source / "users.sqlite").is_file():
         for suffix in ("", "-wal", "-shm"):
@@ -98,6 +111,3 @@ def restore(source: Path, store_location: str, db_path: str) -> dict:
             if old.exists():
                 old.rename(Path(f"{db}.replaced-{stamp}{suffix}"))
         shutil.copy2(source / "users.sqlite", db)
-    index = location.with_name(location.name + ".search.sqlite")
-    index.unlink(missing_ok=True)               # rebuilt from the restored store on first use
-    return info

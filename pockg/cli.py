@@ -438,6 +438,11 @@ def serve(settings, host, port, threads, dev, read_only):
     config = {"STORE": settings.store}
     if read_only:
         config["READ_ONLY"] = True
+    serving = None
+    if settings.store != ":memory:":
+        from pockg.control import ServingLock
+
+        serving = ServingLock(settings.store)      # restore refuses while this is held
     app = create_app(config, profile="development" if dev else None)
     control = _control_socket(app, settings)
     click.echo(f"pockg is serving at http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql)")
@@ -446,6 +451,8 @@ def serve(settings, host, port, threads, dev, read_only):
     finally:
         if control is not None:
             control.close()
+        if serving is not None:
+            serving.release()
 
 
 def _control_socket(app, settings):

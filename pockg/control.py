@@ -83,3 +83,31 @@ def ask(path: Path, request: dict, timeout: float = 600.0) -> dict | None:
             return None
         s.sendall(json.dumps(request).encode() + b"\n")
         return json.loads(_read_line(s))
+
+
+def lock_path(store_location: str) -> Path:
+    return Path(f"{str(store_location).rstrip('/')}.serve.lock")
+
+
+class ServingLock:
+    """Held (shared) by every ``pockg serve`` on a store, read-only ones too, for
+    as long as it runs; ``pockg restore`` takes it exclusively, so it cannot
+    swap a store out from under a server. The kernel drops it if a server dies."""
+
+    def __init__(self, store_location: str, exclusive: bool = False):
+        import fcntl
+
+        self.path = lock_path(store_location)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a+")
+        try:
+            fcntl.flock(self._file, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            from pockg.errors import StoreError
+
+            raise StoreError(f"the store at {store_location} is in use by `pockg serve` "
+                             "(stop the server first)") from None
+
+    def release(self) -> None:
+        self._file.close()

@@ -125,17 +125,10 @@ def _schemes(bodies: set[str]) -> dict[str, tuple[str, str]]:
 
 
 def _labels(iris: set[str]) -> dict[str, str]:
-    store = current().full_store
-    lang = current_language()
-    out = {}
-    for iri in iris:
-        rows = store.select("SELECT ?x ?l WHERE { ?x skos:prefLabel|rdfs:label|pockg:acronym ?l }",
-                            {"x": ox.NamedNode(iri)}).rows
-        best = [r["l"] for r in rows]
-        pick = next((l for l in best if getattr(l, "language", None) == lang), None) or (
-            best[0] if best else None)
-        out[iri] = pick.value if pick is not None else compact(iri)
-    return out
+    from web.model import labelled
+
+    found = labelled(current().store, sorted(iris), current_language())
+    return {iri: found[iri]["text"] for iri in iris}
 
 
 def segments(text: str, links: list) -> list[tuple[str, list]]:

@@ -33,20 +33,12 @@ def service():
 
 
 def _labels(iris: set[str]) -> dict[str, str]:
-    """Labels (current language, else English, else the compact IRI) of many IRIs."""
-    if not iris:
-        return {}
-    store = current().store          # the viewer's view: readers never see staff names
-    lang = current_language()
-    values = " ".join(f"<{i}>" for i in sorted(iris) if "<" not in i and ">" not in i)
-    rows = store.select(
-        "SELECT ?x ?l WHERE { VALUES ?x { %s } ?x skos:prefLabel|rdfs:label ?l }" % values).rows
-    found: dict[str, str] = {}
-    for row in rows:
-        label = row["l"]
-        if getattr(label, "language", None) in (lang, None) or row["x"].value not in found:
-            found[row["x"].value] = label.value
-    return {i: found.get(i, compact(i)) for i in iris}
+    """Labels in the current language, from the viewer's view of the store (readers
+    never see staff names, which live in the review graph)."""
+    from web.model import labelled
+
+    found = labelled(current().store, sorted(iris), current_language())
+    return {iri: found[iri]["text"] for iri in iris}
 
 
 def _options(spec) -> list[tuple[str, str]] | None:
@@ -262,6 +254,8 @@ def transition(lesson_id: str):
         service().transition(lesson_id, request.form.get("transition", ""), base, g.user,
                              request.form.get("note", "").strip())
     except FieldErrors as exc:
+        if request.accept_mimetypes.best == "application/json":
+            raise                                   # 422: refused, not a save
         flash("Not moved: " + exc.message)
         return redirect(url_for("lessons.show", lesson_id=lesson_id), 303)
     except Conflict as exc:

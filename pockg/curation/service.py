@@ -522,7 +522,7 @@ class Curation:
 
 
 def new_lesson_id() -> str:
-    return f"L-{dt.date.today():%Y%m%d}-{secrets.token_hex(3)}"
+    return f"L-{dt.date.today():%Y%m%d}-{secrets.token_hex(6)}"
 
 
 def by_path_name(fields, path: str) -> str:
