@@ -717,3 +717,69 @@ def test_conflict_names_the_changed_fields_as_the_form_does(people, curation_ser
     label = second_tab.locator("label[for=f-prefLabel]").inner_text().split("*")[0].strip()
     assert label == "title"
     expect(conflict.locator("strong")).to_have_text(label)
+
+
+# -- documents: upload, review, add a link by selecting words (issue 5) -----------------
+STRATEGY_MD = """# Protection strategy of a mission
+
+1. Camps of internally displaced persons need early warning networks.
+
+2. Sexual and gender-based violence is prevented by patrols at night.
+
+3. The strategy's budget is agreed with donors each year.
+"""
+
+
+def test_a_curator_uploads_reviews_and_links_by_selecting_words(people, curation_server, shot,
+                                                                 tmp_path):
+    server = curation_server
+    doc_id = unique("strategy-")
+    source = tmp_path / "strategy.md"
+    source.write_text(STRATEGY_MD, encoding="utf-8")
+    cura = people("cura")
+    cura.goto(server.url + "/documents")
+    cura.locator("#file").set_input_files(str(source))
+    cura.locator("#doc-id").fill(doc_id)
+    cura.get_by_role("button", name="Ingest and suggest links").click()
+    expect(cura.locator("ul.flash")).to_contain_text("links suggested")
+    expect(cura).to_have_url(re.compile(f"/documents/{re.escape(doc_id)}$"))
+    marked = cura.locator("article.doc-text mark")
+    expect(marked.filter(has_text="internally displaced persons")).to_have_count(1)
+    expect(marked.filter(has_text="internally displaced persons")).to_have_class(re.compile(r"\bs\d\b.*suggested"))
+    shot(cura, "uploaded with suggestions")
+
+    # accept the IDP suggestion with its own button: its highlight stops being dashed
+    item = cura.locator("ul.links li", has_text="internally displaced persons")
+    item.get_by_role("button", name="Accept").click()
+    expect(cura.locator("ul.flash")).to_contain_text("accepted")
+    expect(cura.locator("ul.links li.LS-accepted", has_text="internally displaced persons")).to_have_count(1)
+    expect(marked.filter(has_text="internally displaced persons")).not_to_have_class(re.compile("suggested"))
+
+    # select "budget" in paragraph 3 with the mouse, link it to CAP-FIN
+    paragraph = cura.locator("p[data-passage]", has_text="budget")
+    box = paragraph.bounding_box()
+    assert box is not None
+    cura.evaluate("""(p) => {
+        const node = [...p.childNodes].find(n => n.nodeType === 3 && n.textContent.includes('budget'));
+        const start = node.textContent.indexOf('budget');
+        const range = document.createRange();
+        range.setStart(node, start); range.setEnd(node, start + 'budget'.length);
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        p.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+    }""", paragraph.element_handle())
+    form = cura.locator("#add-link")
+    expect(form).to_be_visible()
+    expect(form.locator("q.selected")).to_have_text("budget")
+    form.locator("#concept").fill("CAP-FIN")
+    shot(cura, "linking selected words")
+    form.get_by_role("button", name="Add link").click()
+    expect(cura.locator("ul.flash")).to_contain_text("Link added.")
+    expect(marked.filter(has_text="budget")).to_have_count(1)
+
+    # a reader finds the passage on the concept's page, with the quote
+    reader = people(None)
+    reader.goto(server.url + "/id/concept/CAP-FIN")
+    section = reader.locator("section[aria-labelledby=passages]")
+    expect(section).to_contain_text(doc_id)
+    expect(section).to_contain_text("“budget”")
+    shot(reader, "concept page lists the passage")
