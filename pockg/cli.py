@@ -379,18 +379,24 @@ def compare(settings, store, missions, on, fmt, output):
 @click.option("--user", help="User name for the remote store (HTTP Basic).")
 @click.option("--password", envvar="POCKG_PUSH_PASSWORD", help="Password. Env: POCKG_PUSH_PASSWORD.")
 @click.option("--timeout", type=float, default=120.0, show_default=True)
-def push(settings, gsp, update, user, password, timeout):
+@click.option("--include-restricted", is_flag=True,
+              help="Also push drafts, internal lessons and review records (only to a store "
+                   "that is not public).")
+def push(settings, gsp, update, user, password, timeout, include_restricted):
     """Copy the store, named graphs kept, into a remote SPARQL store.
 
     Each named graph replaces the graph of the same name there. This is how
     a user who outgrows one machine moves to Virtuoso, Fuseki, GraphDB or an
-    Oxigraph server; then query it with --endpoint.
+    Oxigraph server; then query it with --endpoint. Only what readers may see
+    is pushed (drafts, internal lessons and review records stay here) unless
+    --include-restricted says otherwise.
     """
     from pockg.remote import push as run_push
     from pockg.store import open_store
 
     store = open_store(settings.store, read_only=True)
-    counts = run_push(store, gsp=gsp, update=update, user=user, password=password,
+    source = store if include_restricted else public_view(store)
+    counts = run_push(source, gsp=gsp, update=update, user=user, password=password,
                       timeout=timeout, progress=_progress(False))
     click.echo(f"pushed {sum(counts.values())} triples in {len(counts)} named graphs")
 

@@ -354,6 +354,35 @@ def test_push_copies_every_named_graph(disk_store, tmp_path, lib, mode):
     assert not target.running
 
 
+def test_push_leaves_drafts_and_review_records_behind(disk_store, tmp_path):
+    import shutil
+
+    from pockg.accounts import User
+    from pockg.config import load_settings
+    from pockg.curation.service import Curation, parse_values
+    from pockg.writer import Writer
+
+    copy = tmp_path / "store"
+    shutil.copytree(disk_store, copy)
+    store = open_store(copy)
+    settings = load_settings(store=str(copy))
+    cur = Curation(store, Writer(store), settings.ontology_dir / "shapes")
+    values, _ = parse_values(cur.fields, {"prefLabel": ["Draft"], "observation": ["o"],
+                                          "publicity": ["concept/PUB-PUBLIC"]})
+    lesson = cur.create(values, User("ann", "contributor", public_id="uann"))
+    store.close()
+    target = start_oxigraph(tmp_path / "target", None, read_only=False)
+    try:
+        result = CliRunner().invoke(main, ["push", "--store", str(copy), "--gsp",
+                                           target.extra["store"], "--timeout", "60"])
+        assert result.exit_code == 0, result.output
+        pushed = list(graph_counts(RemoteStore(target.endpoint, timeout=QUERY_TIMEOUT)))
+        assert not [g for g in pushed if lesson in g]
+        assert [g for g in pushed if g.startswith("https://w3id.org/pockg/graph/")]
+    finally:
+        target.stop()
+
+
 # -- (d) an endpoint that is down, slow or failing ---------------------------------
 
 class Silent:
