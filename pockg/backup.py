@@ -100,6 +100,9 @@ def restore(source: Path, store_location: str, db_path: str) -> dict:
         serving.release()
     index = location.with_name(location.name + ".search.sqlite")
     index.unlink(missing_ok=True)               # rebuilt from the restored store on first use
+    from pockg.replica import location_of
+
+    shutil.rmtree(location_of(str(location)), ignore_errors=True)   # derived: re-made at start
     return info
 
 

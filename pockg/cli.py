@@ -98,11 +98,15 @@ def build(settings, no_validate, quiet):
     Replaces only the graphs built from data/ (under
     https://w3id.org/pockg/graph/), in one transaction: a failed build leaves
     the store as it was, and curated work added later (lessons, ingested
-    documents, links) is never touched. Exits non-zero on any error.
+    documents, links) is never touched. Then brings the public replica
+    (<store>.public, what readers and /sparql see) and the search index up to
+    date. Exits non-zero on any error.
     """
     from pockg import search_index
     from pockg.build import build as run_build
     from pockg.store import open_store
+
+    from pockg import replica
 
     say = _progress(quiet)
     start = time.perf_counter()
@@ -110,8 +114,13 @@ def build(settings, no_validate, quiet):
     try:
         report = run_build(settings, store, progress=say, check=not no_validate)
         index = search_index.default_path(settings.store)
-        if index is not None:
-            search_index.build_index(public_view(store), index, progress=say)
+        if index is not None:               # what readers may see: the replica and its index
+            public = replica.open_replica(settings.store)
+            try:
+                replica.sync(store, public, progress=say)
+                search_index.build_index(public, index, progress=say)
+            finally:
+                public.close()
     finally:
         store.close()
     if not quiet:

@@ -45,10 +45,16 @@ class Writer:
         self._lock = threading.RLock()
         self.generation = 0
         self._listeners: list[Callable[[Change], None]] = []
+        self._hooks: list[Callable[[Change], None]] = []
 
     def on_change(self, listener: Callable[[Change], None]) -> None:
         """Call ``listener(change)`` after each committed change (caches, indexes)."""
         self._listeners.append(listener)
+
+    def on_commit(self, hook: Callable[[Change], None]) -> None:
+        """Call ``hook(change)`` under the lock, right after each commit and before it
+        is acknowledged (the public replica, which readers must see at once)."""
+        self._hooks.append(hook)
 
     def write(self, plan: Callable[[object], Change | None]) -> Change | None:
         """Run ``plan(store)`` under the lock, then commit the change it returns.
@@ -62,16 +68,21 @@ class Writer:
                 return change
             self.store.apply(change.remove, change.add, change.drop)
             self.generation += 1
+            for hook in self._hooks:
+                hook(change)
         for listener in self._listeners:
             listener(change)
         return change
 
     def replace(self, owned: Iterable[str], quads: list[ox.Quad]) -> None:
         """Replace whole graphs (an ingested document version) under the lock."""
+        owned = list(owned)
+        change = Change(add=quads, drop=owned)
         with self._lock:
             self.store.replace_graphs(owned, quads)
             self.generation += 1
-        change = Change(add=quads)
+            for hook in self._hooks:
+                hook(change)
         for listener in self._listeners:
             listener(change)
 

@@ -240,9 +240,10 @@ def run(job: qw.Job) -> qw.Outcome:
     row cap but WITHOUT a time limit.
     """
     state = current()
-    location = str(getattr(state.store, "location", state.settings.store))
+    public = state.public_store
+    location = str(getattr(public, "location", state.settings.store))
     if location == MEMORY:
-        return qw.execute(state.full_store._store, job)  # the pyoxigraph Store inside EmbeddedStore
+        return qw.execute(public._store, job)  # the pyoxigraph Store inside EmbeddedStore
     return pool().run(job)
 
 
@@ -258,7 +259,7 @@ def pool() -> qw.WorkerPool:
         if workers is None:
             state = current()
             config = current_app.config
-            workers = qw.WorkerPool(getattr(state.store, "location", state.settings.store),
+            workers = qw.WorkerPool(getattr(state.public_store, "location", state.settings.store),
                                     size=int(config.get("SPARQL_WORKERS", 2)),
                                     timeout=float(config["SPARQL_TIMEOUT_S"]),
                                     sandbox_mode=config.get("SPARQL_SANDBOX", "auto"),
@@ -287,7 +288,7 @@ def flag(value) -> bool:
 
 def _in_memory(app) -> bool:
     state = app.extensions["pockg"]
-    return str(getattr(state.store, "location", state.settings.store)) == MEMORY
+    return str(getattr(state.public_store, "location", state.settings.store)) == MEMORY
 
 
 def sandbox_refusal(app=None) -> str | None:

@@ -26,6 +26,7 @@ class State:
     writer: object = None              # pockg.writer.Writer, None when read-only
     accounts: object = None            # pockg.accounts.Accounts
     curation: object = None            # pockg.curation.service.Curation
+    replica: object = None             # what readers may see (pockg.replica)
     extras: dict = field(default_factory=dict)   # per-area services (search index, workers)
     _views: dict = field(default_factory=dict)
 
@@ -38,14 +39,17 @@ class State:
         return self.view_for(user.role if user else None)
 
     def view_for(self, role: str | None):
+        """Staff see the whole store; everyone else the public replica (published
+        public content; contributors reach internal lessons through /lessons)."""
         from pockg.curation.graphs import sees_everything, visible
 
         if sees_everything(role) or not hasattr(self.full_store, "view"):
             return self.full_store
-        key = role or "reader"
-        if key not in self._views:
-            self._views[key] = self.full_store.view(lambda graph, r=role: visible(graph, r))
-        return self._views[key]
+        if self.replica is not None:
+            return self.replica
+        if "reader" not in self._views:     # no replica (read-only server): slower, as safe
+            self._views["reader"] = self.full_store.view(lambda graph: visible(graph, None))
+        return self._views["reader"]
 
     @property
     def public_store(self):
@@ -72,7 +76,30 @@ def init_app(app: Flask) -> None:
     accounts = Accounts(app.config.get("DB") or default_db(settings.store))
     state = State(settings, store, QueryLibrary(settings.queries_dir), writer, accounts)
     state.curation = Curation(store, writer, settings.ontology_dir / "shapes")
+    state.replica = _replica(app, settings, store, writer)
     app.extensions["pockg"] = state
+
+
+def _replica(app: Flask, settings: Settings, store, writer):
+    """Open the public replica, bring it up to date and keep it so (see pockg.replica)."""
+    import logging
+
+    from pockg import replica as R
+
+    log = logging.getLogger("pockg.web")
+    location = store.location if app.config.get("STORE_OBJECT") is None else MEMORY
+    if writer is None:
+        found = R.open_replica(location, read_only=True)
+        if found is None and location != MEMORY:
+            log.warning("no public replica at %s (run `pockg build`): readers' queries use a "
+                        "slower filtered view", R.location_of(location))
+        if found is not None and location == MEMORY:
+            R.sync(store, found)
+        return found
+    found = R.open_replica(location)
+    R.sync(store, found, progress=log.info)
+    writer.on_commit(R.Mirror(store, found))
+    return found
 
 
 def current() -> State:
