@@ -697,12 +697,7 @@ class SearchIndex:
 
 def expand(value: str | None) -> str | None:
     """A facet value from a URL: a full IRI, or a pockg id path like ``operation/MONUC``."""
-    if not value:
-        return None
-    value = value.strip()
-    return value if "://" in value else V.ID + value
+    return V.expand(value) if value and value.strip() else None
 
 
-def compact(iri: str) -> str:
-    """The short form of a facet IRI for URLs (``operation/MONUC``)."""
-    return iri[len(V.ID):] if iri.startswith(V.ID) else iri
+compact = V.compact

@@ -117,3 +117,16 @@ def entity(kind: str, key: str) -> str:
 def graph(name: str) -> str:
     """IRI of a named graph built from data/."""
     return GRAPH + name
+
+
+def compact(iri: str) -> str:
+    """``https://w3id.org/pockg/id/operation/MONUC`` → ``operation/MONUC`` (other IRIs unchanged)."""
+    return iri[len(ID):] if iri.startswith(ID) else iri
+
+
+def expand(value: str) -> str:
+    """The inverse of ``compact``: a full IRI stays as it is."""
+    value = value.strip()
+    if "://" in value or value.startswith("urn:"):
+        return value
+    return ID + value.lstrip("/")

@@ -146,16 +146,7 @@ def by_path(fields) -> dict[str, FieldSpec]:
 
 
 # -- values: RDF terms <-> the short forms used in files and forms ------------
-def compact(iri: str) -> str:
-    """``https://w3id.org/pockg/id/operation/MONUC`` → ``operation/MONUC``."""
-    return iri[len(V.ID):] if iri.startswith(V.ID) else iri
-
-
-def expand(value: str) -> str:
-    value = value.strip()
-    if "://" in value or value.startswith("urn:"):
-        return value
-    return V.ID + value.lstrip("/")
+compact, expand = V.compact, V.expand
 
 
 def now() -> ox.Literal:
