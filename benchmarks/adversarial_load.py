@@ -1,0 +1,530 @@
+"""Adversarial load test: normal traffic's latency while hostile SPARQL clients hammer /sparql.
+
+Run by hand (not part of the test suite):
+    .venv/bin/python benchmarks/adversarial_load.py                       # build, serve, measure
+    .venv/bin/python benchmarks/adversarial_load.py --store /tmp/store    # reuse a built store
+    .venv/bin/python benchmarks/adversarial_load.py --url http://127.0.0.1:8000 [--server-pid PID]
+
+Without --url it builds the curated graph into a temporary on-disk store
+(``pockg build``, unless --store names a built one) and starts the real
+production server (``pockg serve``, production profile, waitress 8 threads,
+2 SPARQL workers, per-client budget 60 s per 60 s: the defaults of
+web/config.py) with the SPARQL time limit of ``--timeout`` seconds
+(POCKG_SPARQL_TIMEOUT_S, default 5 here to keep runs short; the server's
+default is 10), and stops it at the end. With --url the server's own limit
+is read from its service description.
+
+Three phases, back to back, while normal traffic runs throughout:
+
+1. baseline (``--baseline`` s): ``--clients`` normal clients (default 10),
+   each sending ``--rate`` requests per second on a fixed schedule (a steady
+   stream, not a saturation test): entity pages of every kind round-robin and,
+   every ``--sparql-every``-th request, a cheap SPARQL SELECT;
+2. hostile (``--hostile`` s): the same, plus one hostile client per query
+   kind, each sending its query again as soon as it is answered (0.1 s pause):
+   a cartesian COUNT over three unconstrained triple patterns, ORDER BY over a
+   cross join, a "catastrophic" regex ``(a+)+$`` over long literals followed
+   by a run of a's and a "!", an unbounded property path
+   ``?s (<p>|!<p>)* ?o``, and SERVICE in seven disguises aimed at a local
+   listener that counts connections;
+3. recovery (``--recovery`` s): normal traffic alone again.
+
+Each client has an address of its own on the loopback network (normal
+client i sends from 127.0.1.i, hostile kind k from 127.0.2.k), so the
+server's per-client budgets see 15 different clients, as they would on the
+open web; ``--same-address`` sends everything from 127.0.0.1.
+
+Reported: normal traffic's p50/p95/p99 and error rate in each phase (per
+kind and overall; latency is measured from the send, and also from the
+scheduled send time, which counts the wait of requests that a stalled
+client could not send on time), how each hostile query was answered (503
+with Retry-After at the time limit, 503 when every worker is busy, 429 once
+over budget, 400 for SERVICE) and how long each answer took (the issue:
+within SPARQL_TIMEOUT_S + 1 s), the listener's connection count, and, when
+the server was started here (or --server-pid is given), the peak RSS of the
+server and of its SPARQL workers, sampled from /proc every 0.5 s. One JSON
+line (``RESULT {...}``) and a table. Exits 1 when a target of the issue
+fails: normal pages p95 < 300 ms and p99 < 1 s during the hostile phase,
+no errors, every hostile answer within the limit + 1 s, SERVICE refused
+with 400 and no connection made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import load_test
+from bench_serve_memory import RssSampler, load_average
+
+TARGET_P95_MS = 300.0
+TARGET_P99_MS = 1000.0
+MAX_SECONDS = 600
+DEFAULT_TIMEOUT_S = 5.0
+
+CHEAP_SPARQL = ("PREFIX pockg: <https://w3id.org/pockg/ontology#>\n"
+                "SELECT ?operation ?acronym WHERE { ?operation a pockg:PeaceOperation ; "
+                "pockg:acronym ?acronym } ORDER BY ?acronym LIMIT 20")
+
+RUN_OF_AS = "a" * 40 + "!"
+HOSTILE = {
+    "cartesian-count": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+    "order-by-cross-join": "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 10",
+    "catastrophic-regex": (
+        "SELECT ?s WHERE { ?s ?p ?o . FILTER(isLiteral(?o) && STRLEN(STR(?o)) > 200) "
+        f'FILTER(REGEX(CONCAT(STR(?o), "{RUN_OF_AS}"), "(a+)+$")) }}'),
+    "property-path": ("SELECT (COUNT(*) AS ?n) WHERE { ?s (<urn:x:p>|!<urn:x:p>)* ?o }"),
+    "service": None,      # seven variants, see service_queries()
+}
+
+
+def service_queries(url: str) -> list[str]:
+    return [
+        f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        f"select * where {{ service <{url}/sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ BIND(<{url}/s> AS ?ep) SERVICE ?ep {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?x a ?t OPTIONAL {{ SERVICE <{url}/s> {{ ?x ?p ?o }} }} }} LIMIT 1",
+        f"SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <{url}/s> {{ ?s ?p ?o }} }} }} }}",
+        "SELECT * WHERE { \\u0053ERVICE <" + url + "/sparql> { ?s ?p ?o } }",
+    ]
+
+
+# -- a listener that counts connections (SERVICE must never reach it) ----------------
+class Listener:
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.5)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+
+# -- HTTP with a chosen source address ------------------------------------------------
+class Client:
+    """One keep-alive connection from ``source`` (an address of the loopback network)."""
+
+    def __init__(self, base: str, source: str | None, timeout: float):
+        parts = urlsplit(base)
+        self.host, self.port, self.source, self.timeout = parts.hostname, parts.port, source, timeout
+        self.conn = None
+
+    def _connect(self):
+        self.conn = http.client.HTTPConnection(
+            self.host, self.port, timeout=self.timeout,
+            source_address=(self.source, 0) if self.source else None)
+
+    def get(self, path: str, accept: str) -> tuple[int | str, dict, bytes]:
+        """(status or error name, headers, body)."""
+        if self.conn is None:
+            self._connect()
+        try:
+            self.conn.request("GET", path, headers={"Accept": accept})
+            r = self.conn.getresponse()
+            body = r.read()
+            headers = {k.lower(): v for k, v in r.getheaders()}
+            if headers.get("connection", "").lower() == "close":
+                self.close()
+            return r.status, headers, body
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            return f"error:{type(exc).__name__}", {}, b""
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+# -- records ---------------------------------------------------------------------------
+@dataclass
+class Sample:
+    phase: str
+    kind: str
+    status: int | str
+    ms: float             # from the send
+    late_ms: float        # from the scheduled send time
+
+
+@dataclass
+class HostileAnswer:
+    kind: str
+    status: int | str
+    category: str
+    retry_after: str | None
+    seconds: float
+    message: str = ""
+
+
+def categorise(status, body: bytes) -> tuple[str, str]:
+    try:
+        message = json.loads(body).get("error", "") if body[:1] == b"{" else ""
+    except (ValueError, AttributeError):
+        message = ""
+    if status == 200:
+        return "200 answered", message
+    if status == 503 and "time limit" in message:
+        return "503 time limit", message
+    if status == 503 and "busy" in message:
+        return "503 workers busy", message
+    if status == 429:
+        return "429 over budget", message
+    if status == 400 and "SERVICE" in message:
+        return "400 SERVICE refused", message
+    return f"{status}", message
+
+
+def stats(samples: list[Sample], seconds: float, late: bool = False) -> dict:
+    ms = sorted((s.late_ms if late else s.ms) for s in samples)
+    errors = sum(1 for s in samples if not (isinstance(s.status, int) and 200 <= s.status < 300))
+    p = load_test.percentile
+    return {"n": len(samples), "rps": round(len(samples) / seconds, 1) if seconds else 0,
+            "p50_ms": round(p(ms, 50), 1), "p95_ms": round(p(ms, 95), 1),
+            "p99_ms": round(p(ms, 99), 1), "max_ms": round(ms[-1], 1) if ms else None,
+            "errors": errors,
+            "error_rate": round(errors / len(samples), 4) if samples else None,
+            "statuses": dict(sorted(_count(str(s.status) for s in samples).items()))}
+
+
+def _count(items) -> dict:
+    out = defaultdict(int)
+    for i in items:
+        out[i] += 1
+    return out
+
+
+# -- the run -------------------------------------------------------------------------------
+def server_timeout(base: str) -> float:
+    """The time limit stated in the server's service description."""
+    request = urllib.request.Request(base + "/sparql", headers={"Accept": "text/turtle"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        text = r.read().decode("utf-8")
+    found = re.search(r"stops after ([0-9.]+) s", text)
+    if not found:
+        raise SystemExit("could not read the time limit from the service description")
+    return float(found.group(1))
+
+
+def address(prefix: str, i: int, same: bool) -> str | None:
+    return None if same else f"{prefix}.{i}"
+
+
+def run(base: str, args, limit_s: float) -> dict:
+    entity = load_test.entity_paths(base)
+    sparql_path = "/sparql?" + urlencode({"query": CHEAP_SPARQL})
+    load_test.warm_up(base, entity)
+    load_test.warm_up(base, [sparql_path, sparql_path])      # starts the SPARQL workers
+    lock = threading.Lock()
+    samples: list[Sample] = []
+    answers: list[HostileAnswer] = []
+    listener = Listener()
+    services = service_queries(listener.url)
+    phases = [("baseline", args.baseline), ("hostile", args.hostile), ("recovery", args.recovery)]
+    t_start = time.monotonic() + 2.0              # every thread starts on the same clock
+    edges, t = {}, t_start
+    for name, seconds in phases:
+        edges[name] = (t, t + seconds)
+        t += seconds
+    end = t
+    hostile_from, hostile_to = edges["hostile"]
+
+    def phase_of(when: float) -> str:
+        for name, (a, b) in edges.items():
+            if a <= when < b:
+                return name
+        return "after"
+
+
+    def normal(i: int):
+        client = Client(base, address("127.0.1", i + 1, args.same_address), args.request_timeout)
+        interval = 1.0 / args.rate
+        rnd = random.Random(i)
+        scheduled = t_start + rnd.random() * interval
+        n, mine = i * 7, []
+        while scheduled < end:
+            now = time.monotonic()
+            if scheduled > now:
+                time.sleep(scheduled - now)
+            n += 1
+            if args.sparql_every and n % args.sparql_every == 0:
+                kind, path, accept = "sparql", sparql_path, "application/sparql-results+json"
+            else:
+                kind, path, accept = "entity", entity[n % len(entity)], "text/html"
+            sent = time.monotonic()
+            status, _headers, _body = client.get(path, accept)
+            done = time.monotonic()
+            mine.append(Sample(phase_of(scheduled), kind, status, (done - sent) * 1000,
+                               (done - scheduled) * 1000))
+            scheduled += interval
+        client.close()
+        with lock:
+            samples.extend(mine)
+
+    def hostile(k: int, kind: str, connection: int):
+        client = Client(base, address("127.0.2", k + 1, args.same_address),
+                        args.request_timeout)
+        rnd = random.Random(k * 100 + connection)
+        delay = hostile_from - time.monotonic()
+        if delay > 0:
+            time.sleep(delay + connection * 0.3)
+        n, mine = 0, []
+        while time.monotonic() < hostile_to:
+            query = services[n % len(services)] if kind == "service" else HOSTILE[kind]
+            n += 1
+            path = "/sparql?" + urlencode({"query": query})
+            t0 = time.monotonic()
+            status, headers, body = client.get(path, "application/sparql-results+json")
+            seconds = time.monotonic() - t0
+            category, message = categorise(status, body)
+            mine.append(HostileAnswer(kind, status, category, headers.get("retry-after"),
+                                      seconds, message[:160]))
+            time.sleep(args.hostile_pause * (0.5 + rnd.random()))
+        client.close()
+        with lock:
+            answers.extend(mine)
+
+    threads = [threading.Thread(target=normal, args=(i,), daemon=True)
+               for i in range(args.clients)]
+    kinds = [k for k in HOSTILE if k in args.kinds]
+    threads += [threading.Thread(target=hostile, args=(k, kind, c), daemon=True)
+                for k, kind in enumerate(kinds)
+                for c in range(1 if kind == "service" else args.hostile_connections)]
+    loads = {}
+    sampler_thread_stop = threading.Event()
+
+    def watch_load():           # the load average at the middle of each phase
+        for name, (a, b) in edges.items():
+            while time.monotonic() < (a + b) / 2 and not sampler_thread_stop.is_set():
+                time.sleep(0.2)
+            loads[name] = load_average()
+
+    watcher = threading.Thread(target=watch_load, daemon=True)
+    watcher.start()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=end - time.monotonic() + 2 * args.request_timeout + 30)
+    sampler_thread_stop.set()
+    listener.close()
+
+    normal_out = {}
+    for name, (a, b) in edges.items():
+        mine = [s for s in samples if s.phase == name]
+        normal_out[name] = {
+            "seconds": round(b - a, 1), "load_average": loads.get(name),
+            "all": stats(mine, b - a),
+            "all_from_schedule": stats(mine, b - a, late=True),
+            "entity": stats([s for s in mine if s.kind == "entity"], b - a),
+            "sparql": stats([s for s in mine if s.kind == "sparql"], b - a)}
+    hostile_out = {}
+    for kind in kinds:
+        mine = [h for h in answers if h.kind == kind]
+        by = defaultdict(list)
+        for h in mine:
+            by[h.category].append(h)
+        hostile_out[kind] = {
+            cat: {"n": len(hs),
+                  "retry_after": sorted({h.retry_after for h in hs if h.retry_after}),
+                  "without_retry_after": sum(1 for h in hs if not h.retry_after),
+                  "p50_s": round(load_test.percentile(sorted(h.seconds for h in hs), 50), 2),
+                  "max_s": round(max(h.seconds for h in hs), 2),
+                  "over_limit_plus_1s": sum(1 for h in hs if h.seconds > limit_s + 1),
+                  "example": hs[0].message}
+            for cat, hs in sorted(by.items())}
+    return {"normal": normal_out, "hostile": hostile_out,
+            "service_listener_connections": listener.connections,
+            "entity_urls": len(entity)}
+
+
+def print_table(result: dict) -> None:
+    limit = result["timeout_s"]
+    print()
+    print(f"{result['date']}  {platform.node()}  {os.cpu_count()} cores  Python "
+          f"{platform.python_version()}  SPARQL_TIMEOUT_S {limit:g} ({result['timeout_source']})")
+    print(f"normal traffic: {result['clients']} clients x {result['rate']:g} req/s "
+          f"(every {result['sparql_every']}th a cheap SPARQL SELECT), distinct addresses: "
+          f"{not result['same_address']}")
+    print(f"\n{'phase':9} {'kind':18} {'req':>6} {'req/s':>6} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'max ms':>9} {'errors':>7}  load avg")
+    for phase, block in result["normal"].items():
+        for kind in ("entity", "sparql", "all"):
+            s = block[kind]
+            if not s["n"]:
+                continue
+            label = kind
+            print(f"{phase:9} {label:18} {s['n']:6} {s['rps']:6} {s['p50_ms']:8} {s['p95_ms']:8} "
+                  f"{s['p99_ms']:8} {s['max_ms']:9} {s['errors']:4} ({100 * s['error_rate']:.1f} %)"
+                  f"  {block['load_average'] if kind == 'entity' else ''}")
+    print(f"\n{'hostile kind':20} {'answer':22} {'n':>5} {'Retry-After':>12} {'p50 s':>7} "
+          f"{'max s':>7} {'> limit+1 s':>11}")
+    for kind, cats in result["hostile"].items():
+        for cat, c in cats.items():
+            values = sorted(int(v) for v in c["retry_after"] if v.isdigit())
+            ra = (f"{values[0]}" if len(values) == 1 else f"{values[0]}-{values[-1]}"
+                  if values else "-")
+            if c["without_retry_after"] and c["retry_after"]:
+                ra += f" ({c['without_retry_after']} none)"
+            print(f"{kind:20} {cat:22} {c['n']:5} {ra:>12} {c['p50_s']:7} {c['max_s']:7} "
+                  f"{c['over_limit_plus_1s']:11}")
+    print(f"\nSERVICE listener: {result['service_listener_connections']} connection(s)")
+    rss = result.get("rss")
+    if rss:
+        print(f"peak RSS: server + workers {rss['peak_total_rss_mib']:,} MiB (Pss "
+              f"{rss['peak_total_pss_mib']:,}), server {rss['peak_server_rss_mib']:,} MiB, "
+              f"largest worker {rss['peak_worker_rss_mib']:,} MiB, up to "
+              f"{rss['max_processes']} processes")
+
+
+def checks(result: dict) -> list[tuple[str, bool]]:
+    out = []
+    limit = result["timeout_s"]
+    h = result["normal"]["hostile"]
+    for kind in ("entity", "sparql", "all"):
+        s = h[kind]
+        if s["n"]:
+            out.append(((f"hostile phase, normal {kind}: p95 {s['p95_ms']} ms < {TARGET_P95_MS:g}, "
+                         f"p99 {s['p99_ms']} ms < {TARGET_P99_MS:g}, {s['errors']} errors"),
+                        s["p95_ms"] < TARGET_P95_MS and s["p99_ms"] < TARGET_P99_MS
+                        and s["errors"] == 0))
+    late = [c for cats in result["hostile"].values() for c in cats.values()]
+    over = sum(c["over_limit_plus_1s"] for c in late)
+    worst = max((c["max_s"] for c in late), default=0)
+    out.append((f"hostile answers within {limit:g} + 1 s: {over} over, slowest {worst} s",
+                over == 0))
+    no_ra = sum(c["without_retry_after"] for cats in result["hostile"].values()
+                for cat, c in cats.items() if cat.startswith(("503", "429")))
+    out.append((f"every 503/429 has Retry-After ({no_ra} without)", no_ra == 0))
+    svc = result["hostile"].get("service", {})
+    if svc:
+        bad = sum(c["n"] for cat, c in svc.items() if cat != "400 SERVICE refused")
+        out.append(((f"SERVICE refused with 400 ({bad} other answers), "
+                     f"{result['service_listener_connections']} connections"),
+                    bad == 0 and result["service_listener_connections"] == 0))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", help="a running server on this machine (loopback only)")
+    ap.add_argument("--server-pid", type=int, help="with --url: sample this process tree's RSS")
+    ap.add_argument("--store", type=Path, help="a built store to serve (else one is built)")
+    ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                    help="POCKG_SPARQL_TIMEOUT_S of the server started here (default 5)")
+    ap.add_argument("--workers", type=int, help="POCKG_SPARQL_WORKERS (server default 2)")
+    ap.add_argument("--server-threads", type=int, help="waitress threads (default 8)")
+    ap.add_argument("--clients", type=int, default=10, help="normal clients (10)")
+    ap.add_argument("--rate", type=float, default=5.0, help="requests/s per normal client (5)")
+    ap.add_argument("--sparql-every", type=int, default=5,
+                    help="every Nth normal request is the cheap SPARQL SELECT (5; 0: none)")
+    ap.add_argument("--baseline", type=float, default=30, help="seconds without hostiles (30)")
+    ap.add_argument("--hostile", type=float, default=90, help="seconds with hostiles (90)")
+    ap.add_argument("--recovery", type=float, default=15, help="seconds after them (15)")
+    ap.add_argument("--hostile-connections", type=int, default=1,
+                    help="concurrent connections per hostile query kind (1)")
+    ap.add_argument("--hostile-pause", type=float, default=0.1,
+                    help="seconds a hostile client waits between its queries (0.1)")
+    ap.add_argument("--kinds", nargs="+", default=list(HOSTILE), choices=list(HOSTILE),
+                    help="hostile query kinds (default: all)")
+    ap.add_argument("--same-address", action="store_true",
+                    help="every client from 127.0.0.1 (one budget for all)")
+    ap.add_argument("--request-timeout", type=float, default=60.0)
+    args = ap.parse_args(argv)
+    if args.baseline + args.hostile + args.recovery > MAX_SECONDS:
+        raise SystemExit(f"the phases add up to over {MAX_SECONDS} s")
+    args.clients = max(1, min(args.clients, 60))
+
+    server, tmp, sampler = None, None, None
+    result = {"date": date.today().isoformat(), "clients": args.clients, "rate": args.rate,
+              "sparql_every": args.sparql_every, "same_address": args.same_address,
+              "hostile_connections": args.hostile_connections,
+              "load_average_before": load_average()}
+    try:
+        if args.url:
+            base = load_test.require_loopback(args.url)
+            if urlsplit(base).hostname != "127.0.0.1" and not args.same_address:
+                raise SystemExit("distinct client addresses need the server at 127.0.0.1 "
+                                 "(or pass --same-address)")
+            result["timeout_s"] = server_timeout(base)
+            result["timeout_source"] = "read from the server's service description"
+            pid = args.server_pid
+        else:
+            tmp = Path(tempfile.mkdtemp(prefix="pockg-adversarial-"))
+            store = args.store
+            if store is None:
+                store = tmp / "store"
+                load_test.build_store(store)
+            config = {"SPARQL_TIMEOUT_S": args.timeout}
+            if args.workers:
+                config["SPARQL_WORKERS"] = args.workers
+            server = load_test.Server(store, tmp / "serve.log", args.server_threads, config)
+            server.wait_healthy()
+            base = server.url
+            result["timeout_s"] = args.timeout
+            result["timeout_source"] = ("POCKG_SPARQL_TIMEOUT_S set by this benchmark; "
+                                        "other settings: server defaults")
+            pid = server.process.pid
+            print(f"pockg serve (production profile, SPARQL_TIMEOUT_S={args.timeout:g}) at "
+                  f"{base}, log {server.log}", file=sys.stderr, flush=True)
+        if pid:
+            sampler = RssSampler(pid, 0.5).start()
+        print(f"phases: baseline {args.baseline:g} s, hostile {args.hostile:g} s, recovery "
+              f"{args.recovery:g} s; load average {result['load_average_before']}",
+              file=sys.stderr, flush=True)
+        result.update(run(base, args, result["timeout_s"]))
+    finally:
+        if sampler is not None:
+            result["rss"] = sampler.stop().as_dict()
+        if server is not None:
+            server.stop()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    result["load_average_after"] = load_average()
+    print("RESULT " + json.dumps(result), flush=True)
+    print_table(result)
+    ok = True
+    print()
+    for text, passed in checks(result):
+        print(f"  {'PASS' if passed else 'FAIL'}  {text}")
+        ok &= passed
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
