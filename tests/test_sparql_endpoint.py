@@ -729,3 +729,56 @@ def test_editor_shows_construct_results_as_triples(client):
 def test_editor_shows_ask_as_yes_or_no(client):
     r = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": "text/html"})
     assert "Yes (true)" in r.data.decode()
+
+
+# -- fairness under hostile queries ---------------------------------------------------------
+@pytest.fixture
+def one_worker(store_path):
+    """One worker, a 4 s limit, a 0.5 s wait for a free worker, a 700 MB worker cap."""
+    app = create_app({"STORE": store_path, "SPARQL_TIMEOUT_S": 4, "SPARQL_WORKERS": 1,
+                      "SPARQL_QUEUE_WAIT_S": 0.5, "SPARQL_WORKER_MEMORY_MB": 700,
+                      "SPARQL_CLIENT_BUDGET_S": 0}, profile="testing")
+    yield app
+    _stop_workers(app)
+
+
+def test_when_every_worker_is_busy_a_query_gets_503_at_once_not_after_the_limit(one_worker):
+    import threading
+
+    c = one_worker.test_client()
+    assert c.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_ACCEPT).status_code == 200
+    hog = threading.Thread(target=lambda: one_worker.test_client().get(
+        "/sparql", query_string={"query": CARTESIAN}, headers=JSON_ACCEPT))
+    hog.start()
+    time.sleep(0.5)                                # the hog holds the only worker
+    started = time.monotonic()
+    r = c.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_ACCEPT)
+    elapsed = time.monotonic() - started
+    hog.join()
+    assert r.status_code == 503 and "busy" in r.get_json()["error"]
+    assert elapsed < 1.5 and int(r.headers["Retry-After"]) >= 1
+
+
+def test_service_is_refused_with_400_even_while_every_worker_is_busy(one_worker):
+    import threading
+
+    hog = threading.Thread(target=lambda: one_worker.test_client().get(
+        "/sparql", query_string={"query": CARTESIAN}, headers=JSON_ACCEPT))
+    hog.start()
+    time.sleep(0.5)
+    r = one_worker.test_client().get("/sparql", headers=JSON_ACCEPT, query_string={
+        "query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    hog.join()
+    assert r.status_code == 400 and "SERVICE" in r.get_json()["error"]
+
+
+def test_a_query_past_the_worker_memory_cap_gets_503_and_the_next_one_runs(one_worker):
+    c = one_worker.test_client()
+    assert c.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_ACCEPT).status_code == 200
+    greedy = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+    started = time.monotonic()
+    r = c.get("/sparql", query_string={"query": greedy}, headers=JSON_ACCEPT)
+    assert r.status_code == 503 and time.monotonic() - started < 5.0
+    assert "memory" in r.get_json()["error"]          # the cap stopped it, not the clock
+    ok = c.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_ACCEPT)
+    assert ok.status_code == 200

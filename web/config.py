@@ -12,6 +12,8 @@ class Config:
     SPARQL_TIMEOUT_S = 10.0
     SPARQL_MAX_ROWS = 10_000
     SPARQL_WORKERS = 2
+    SPARQL_QUEUE_WAIT_S = 2.0           # longest wait for a free worker before 503
+    SPARQL_WORKER_MEMORY_MB = 2048      # address-space cap of each query worker (0: none)
     SPARQL_CLIENT_BUDGET_S = 60.0      # query seconds a client may spend per window (0: no budget)
     SPARQL_CLIENT_WINDOW_S = 60.0
     # The query workers run without network access, each in a network namespace

@@ -443,10 +443,26 @@ def no_sandbox_message(reason: str) -> str:
 
 
 # -- the worker process -------------------------------------------------------------
+MEMORY_ENV = "POCKG_SPARQL_WORKER_MEMORY_MB"
+
+
+def _cap_memory() -> None:
+    """Bound the worker's address space (SPARQL_WORKER_MEMORY_MB): a query that needs
+    more fails (the worker dies, the client gets 503 and a fresh worker is started)
+    instead of taking the machine's memory."""
+    import resource
+
+    megabytes = int(os.environ.get(MEMORY_ENV) or 0)
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def worker_main(reader, writer, location: str) -> None:
     """A worker process: open the store read-only, answer jobs (dicts) until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the parent's to handle
     _watch_parent()
+    _cap_memory()
     try:
         store = ox.Store.read_only(location)
         graphs = store_graphs(store)
@@ -508,8 +524,11 @@ class Worker:
 
     generation = 0     # the pool's store generation when this worker opened the store
 
-    def __init__(self, location: str, sandbox: tuple[str, ...] | list[str] = ()):
+    def __init__(self, location: str, sandbox: tuple[str, ...] | list[str] = (),
+                 memory_mb: int = 0):
         env = dict(os.environ)
+        if memory_mb:
+            env[MEMORY_ENV] = str(int(memory_mb))
         root = str(Path(__file__).resolve().parent.parent)      # so that ``web`` imports
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self.sandboxed = bool(sandbox)
@@ -588,13 +607,18 @@ class WorkerPool:
     START_TIMEOUT = 60.0
 
     def __init__(self, location: str, size: int = 2, timeout: float = 10.0,
-                 sandbox_mode: object = "auto", allow_unsandboxed: bool = False):
+                 sandbox_mode: object = "auto", allow_unsandboxed: bool = False,
+                 queue_wait: float = 2.0, memory_mb: int = 0):
         self.sandbox = sandbox(sandbox_mode)
         if not self.sandbox and not allow_unsandboxed:
             raise NoSandbox(self.sandbox.reason)
         self.location = str(location)
         self.size = max(1, int(size))
         self.timeout = float(timeout)
+        # a request waits this long at most for a free worker, then gets 503: server
+        # threads are never held for a whole time limit behind other clients' queries
+        self.queue_wait = min(float(queue_wait), self.timeout)
+        self.memory_mb = int(memory_mb or 0)
         self._cond = threading.Condition()
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
@@ -610,7 +634,7 @@ class WorkerPool:
             self.generation += 1
 
     def _acquire(self) -> Worker:
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + self.queue_wait
         with self._cond:
             while True:
                 if self._closed:
@@ -629,11 +653,11 @@ class WorkerPool:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise Unavailable("every query worker is busy; try again shortly",
-                                      max(1, round(self.timeout)))
+                                      max(1, round(self.timeout / 2)))
                 self._cond.wait(remaining)
         generation = self.generation
         try:
-            worker = Worker(self.location, self.sandbox.command)
+            worker = Worker(self.location, self.sandbox.command, self.memory_mb)
         except Exception:
             with self._cond:
                 self._live -= 1
@@ -667,7 +691,7 @@ class WorkerPool:
             return
         generation = self.generation
         try:
-            fresh = Worker(self.location, self.sandbox.command)
+            fresh = Worker(self.location, self.sandbox.command, self.memory_mb)
         except Exception:  # noqa: BLE001 - the next request will try again
             return
         fresh.generation = generation
@@ -687,17 +711,28 @@ class WorkerPool:
         try:
             outcome = worker.run(job, self.timeout)
         except (EOFError, OSError, ValueError):
-            self._replace(worker)
-            raise Unavailable("the query worker stopped unexpectedly (out of memory?); "
-                              "try again, or narrow the query down", 5) from None
+            self._replace_soon(worker)
+            raise Unavailable("the query worker stopped: the query needed more memory than a "
+                              "worker may use, or failed; narrow it down and try again",
+                              5) from None
         if outcome is None:
-            self._replace(worker)
+            self._replace_soon(worker)
             seconds = f"{self.timeout:g}"
             raise Unavailable(f"the query ran past the time limit of {seconds} s and was "
                               "stopped; narrow it down (add LIMIT, more specific patterns) "
                               "and try again", max(1, round(self.timeout)))
         self._release(worker)
         return outcome
+
+    def _replace_soon(self, worker: Worker) -> None:
+        """Kill and replace ``worker`` in the background: the client's 503 goes out
+        at the time limit, not after the kill and a fresh start."""
+        try:
+            os.kill(worker.process.pid, signal.SIGKILL)     # stop its CPU use now
+        except OSError:
+            pass
+        threading.Thread(target=self._replace, args=(worker,), daemon=True,
+                         name="pockg-replace-worker").start()
 
     def shutdown(self) -> None:
         """Stop every worker: idle ones politely, busy ones (mid-query) at once."""

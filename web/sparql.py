@@ -98,6 +98,11 @@ def endpoint():
                  max_rows=int(current_app.config["SPARQL_MAX_ROWS"]),
                  base_iri=url_for("sparql.endpoint", _external=True),
                  parsed_check=flag(current_app.config.get("SPARQL_PARSED_CHECK", True)))
+    if job.parsed_check and may_federate(req.query):
+        try:                # here, not in a worker: refused at once even when all are busy
+            qw.check_query(req.query, set(current().public_store.named_graphs()), job.base_iri)
+        except qw.Refused as exc:
+            return error(exc.message, exc.status, html=html, req=req)
     budget, client = client_budget(), request.remote_addr or "unknown"
     wait = budget.retry_after(client)
     if wait is not None:
@@ -120,6 +125,11 @@ def endpoint():
     if html:
         return editor(req.query, req, outcome)
     return results_response(outcome, job.max_rows)
+
+
+def may_federate(text: str) -> bool:
+    """Whether a query could hold a SERVICE: the word, or an escape that could spell it."""
+    return "SERVICE" in qw.keyword_tokens(text) or "\\u" in text or "\\U" in text
 
 
 def results_response(outcome: qw.Outcome, max_rows: int) -> Response:
@@ -262,6 +272,8 @@ def pool() -> qw.WorkerPool:
             workers = qw.WorkerPool(getattr(state.public_store, "location", state.settings.store),
                                     size=int(config.get("SPARQL_WORKERS", 2)),
                                     timeout=float(config["SPARQL_TIMEOUT_S"]),
+                                    queue_wait=float(config.get("SPARQL_QUEUE_WAIT_S", 2.0)),
+                                    memory_mb=int(config.get("SPARQL_WORKER_MEMORY_MB", 0) or 0),
                                     sandbox_mode=config.get("SPARQL_SANDBOX", "auto"),
                                     allow_unsandboxed=flag(config.get("SPARQL_ALLOW_UNSANDBOXED")))
             extras["sparql_workers"] = workers
