@@ -15,13 +15,14 @@ For each size (``--sizes``, statements):
 2. bulk-loads it into an on-disk store (``pyoxigraph.Store.bulk_load``, the
    parse included) and reports the load rate in statements/s (target: at
    least 150k/s at 1M); ``--optimize`` then compacts it (``Store.optimize``);
-3. builds the search index the way ``pockg build`` does
-   (``pockg.search_index.build_index`` on ``pockg.cli.public_view``, written
-   to ``<store>.search.sqlite``) in a child process killed after
+3. does what ``pockg build`` does after writing the store: brings the public
+   replica up to date (``pockg.replica.sync`` into ``<store>.public``) and
+   builds the search index on it (``<store>.search.sqlite``), in a child
+   process killed after
    ``--index-timeout`` seconds; when it does not finish, that size is served
    without the index and larger sizes do not try (``--no-index``: skip);
 4. for each pass of ``--serve-as`` (``public``: anonymous, pages query the
-   public view; ``curator``/``admin``: signed in with an account made by
+   public replica; ``curator``/``admin``: signed in with an account made by
    ``pockg user add``, pages query the union of the graphs) starts
    ``pockg serve --read-only`` (production profile, SPARQL time limit as
    configured: 10 s unless POCKG_SPARQL_TIMEOUT_S is set) on a free port;
@@ -377,22 +378,28 @@ def du(path: Path) -> int:
 
 
 INDEX_CODE = """
-import json, sys
-from pockg import search_index as si
-from pockg.cli import public_view
+import json, sys, time
+from pockg import replica, search_index as si
 from pockg.store import open_store
+say = lambda m: print(m, file=sys.stderr, flush=True)
 store = open_store(sys.argv[1])
+public = replica.open_replica(sys.argv[1])
 try:
-    built = si.build_index(public_view(store), si.default_path(sys.argv[1]),
-                           progress=lambda m: print(m, file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    replica.sync(store, public, progress=say)
+    seconds = time.perf_counter() - t0
+    built = si.build_index(public, si.default_path(sys.argv[1]), progress=say)
+    built["replica_s"] = round(seconds, 1)
 finally:
+    public.close()
     store.close()
 print("INDEX " + json.dumps(built), flush=True)
 """
 
 
 def build_index_with_limit(location: Path, limit: float, size: int) -> tuple[dict | None, float]:
-    """``pockg build``'s index step (build_index on the public view) in a child process,
+    """``pockg build``'s last steps (the public replica, then the search index built on it)
+    in a child process,
     killed after ``limit`` seconds: (what was built or None, seconds)."""
     t0 = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", INDEX_CODE, str(location)], cwd=REPO,
@@ -461,13 +468,14 @@ def run_size(size: int, curated, work: Path, args) -> dict:
         built, seconds = build_index_with_limit(location, args.index_timeout, size)
         result["index_s"] = round(seconds, 1)
         if built is None:
-            result["index"] = (f"not feasible: build_index(public_view(store)) did not finish "
+            result["index"] = (f"not feasible: replica + build_index did not finish "
                                f"in {args.index_timeout:g} s; served without the index")
             args.index_skip_reason = (f"not tried: it did not finish in {args.index_timeout:g} s "
                                       f"at {size:,}")
         else:
             result["index"] = "built"
             result["index_entries"] = built["entries"]
+            result["replica_s"] = built.get("replica_s")
             with_index = True
         log(f"[{size:,}] search index: {result['index']} ({result['index_s']} s)")
     result["search_index"] = with_index

@@ -67,21 +67,41 @@ def _copy(main, replica, graphs: Iterable[str], exact: bool = False) -> int:
 
 
 def sync(main, replica, progress: Callable[[str], None] | None = None) -> dict:
-    """Bring the replica up to date with the main store; returns what was done."""
+    """Bring the replica up to date with the main store; returns what was done.
+
+    Built graphs are copied only when the build differs (one scan of the main
+    store, bulk-loaded: nothing reads the replica yet when this runs, at
+    ``pockg build`` and at the server's start); curated graphs always (they are
+    small), each swapped in one transaction."""
     say = progress or (lambda _m: None)
     wanted = [g for g in main.named_graphs() if public(g)]
     have = set(replica.named_graphs())
     same_build = bool(build_identity(main)) and build_identity(main) == build_identity(replica)
-    built = [g for g in wanted if g.startswith(V.GRAPH) and (not same_build or g not in have)]
+    built = {g for g in wanted if g.startswith(V.GRAPH) and (not same_build or g not in have)}
     curated = [g for g in wanted if not g.startswith(V.GRAPH)]
     stale = sorted(have - set(wanted))
-    if stale:
-        replica.replace_graphs(stale, [])
-    meta = IDENTITY.value
-    quads = _copy(main, replica, [g for g in built if g != meta], exact=True)
+    drop = sorted(set(stale) | (built & have))
+    if drop:
+        replica.replace_graphs(drop, [])
+    quads = 0
+    if built:
+        meta = IDENTITY.value
+        batch: list[ox.Quad] = []
+        last: list[ox.Quad] = []
+        for q in main.match():
+            graph = q.graph_name
+            if not isinstance(graph, ox.NamedNode) or graph.value not in built:
+                continue
+            (last if graph.value == meta else batch).append(q)
+            if len(batch) >= BATCH:
+                replica.bulk_extend(batch)
+                quads += len(batch)
+                batch = []
+        for chunk in (batch, last):             # graph/meta last: it names the build copied
+            if chunk:
+                replica.bulk_extend(chunk)
+                quads += len(chunk)
     quads += _copy(main, replica, curated)
-    if meta in built:                           # last: it says which build the replica holds
-        quads += _copy(main, replica, [meta], exact=True)
     replica.flush()
     if built or stale:
         say(f"public replica: copied {len(built)} built and {len(curated)} curated graphs "

@@ -152,6 +152,14 @@ class EmbeddedStore:
         except (SyntaxError, OSError) as exc:
             raise StoreError(f"writing to the store failed; nothing was changed: {exc}") from exc
 
+    def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add many quads fast, without a transaction: only while nothing else reads
+        or writes this store (a replica being filled before it is served)."""
+        try:
+            self._store.bulk_extend(quads)
+        except OSError as exc:
+            raise StoreError(f"writing to the store failed: {exc}") from exc
+
     def backup(self, target: str | Path) -> None:
         """A consistent copy of the on-disk store into the new folder ``target``."""
         if self.location == MEMORY:
@@ -255,7 +263,7 @@ class StoreView(EmbeddedStore):
     def _refuse(self, *args, **kwargs):
         raise StoreError("a store view is read-only")
 
-    apply = extend = replace_graphs = backup = _refuse
+    apply = extend = bulk_extend = replace_graphs = backup = _refuse
 
     def dump(self, out: IO[bytes], fmt: str) -> None:
         if fmt not in FORMATS:
