@@ -463,6 +463,7 @@ def worker_main(reader, writer, location: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the parent's to handle
     _watch_parent()
     _cap_memory()
+    os.nice(10)        # queries yield the CPU to the server's own page rendering
     try:
         store = ox.Store.read_only(location)
         graphs = store_graphs(store)
@@ -702,6 +703,7 @@ class WorkerPool:
             self._cond.notify()
 
     def run(self, job: Job) -> Outcome:
+        deadline = time.monotonic() + self.timeout       # waiting for a worker counts too
         worker = self._acquire()
         try:
             worker.wait_ready(self.START_TIMEOUT)
@@ -709,7 +711,7 @@ class WorkerPool:
             self._discard(worker)        # the next request starts another one
             raise
         try:
-            outcome = worker.run(job, self.timeout)
+            outcome = worker.run(job, max(0.1, deadline - time.monotonic()))
         except (EOFError, OSError, ValueError):
             self._replace_soon(worker)
             raise Unavailable("the query worker stopped: the query needed more memory than a "
