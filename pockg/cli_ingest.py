@@ -54,6 +54,9 @@ def ingest(settings, files, doc_id, max_bytes, fmt, quiet):
     store = open_store(settings.store)
     try:
         results = run_ingest(store, files, doc_id=doc_id, progress=say, max_bytes=max_bytes)
+        from pockg.replica import refresh
+
+        refresh(store, say)          # readers (and a read-only server) see the new documents
     finally:
         store.close()
     if fmt == "json":

@@ -85,6 +85,9 @@ def run(settings, doc_ids, all_docs, threshold, quiet):
             graph, count = store_links(store, doc, threshold, matcher)
             total += count
             say(f"{doc}: {count} links in {graph}")
+        from pockg.replica import refresh
+
+        refresh(store, say)          # readers (and a read-only server) see the new links
     finally:
         store.close()
     click.echo(f"linked {len(doc_ids)} document{'s' if len(doc_ids) != 1 else ''}: {total} links")

@@ -134,3 +134,15 @@ def open_replica(store_location: str, read_only: bool = False):
     if read_only and location != MEMORY and not Path(location).is_dir():
         return None
     return open_store(location, read_only=read_only and location != MEMORY)
+
+
+def refresh(store, progress: Callable[[str], None] | None = None) -> None:
+    """After a command wrote curated graphs straight into an on-disk store (no server
+    running): bring the replica beside it up to date, if there is one."""
+    if store.location == MEMORY or not Path(location_of(store.location)).is_dir():
+        return
+    public = open_replica(store.location)
+    try:
+        sync(store, public, progress)
+    finally:
+        public.close()

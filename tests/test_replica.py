@@ -92,3 +92,25 @@ def test_readers_of_a_writing_server_query_the_replica_not_a_filtered_view(curat
     assert not isinstance(state.replica, StoreView)
     assert state.replica.location == str(tmp_path / "store") + ".public"
     assert state.view_for("curator") is state.full_store
+
+
+def test_ingest_and_link_commands_bring_the_replica_up_to_date(curated_store_path, tmp_path):
+    from click.testing import CliRunner
+
+    from pockg.cli import main
+
+    shutil.copytree(curated_store_path, tmp_path / "store")
+    store = str(tmp_path / "store")
+    main_store = open_store(store)
+    public = R.open_replica(store)
+    R.sync(main_store, public)
+    public.close()
+    main_store.close()
+    doc = tmp_path / "note.txt"
+    doc.write_text("1. Camps of internally displaced persons need patrols.\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(doc), "--id", "note", "--store", store, "-q"]).exit_code == 0
+    assert runner.invoke(main, ["link", "run", "note", "--store", store, "-q"]).exit_code == 0
+    replica = open_store(store + ".public", read_only=True)
+    graphs = [g for g in replica.named_graphs() if "/note" in g]
+    assert any("/document/note/" in g for g in graphs) and any("/links/note/" in g for g in graphs)
