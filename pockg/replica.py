@@ -53,17 +53,17 @@ def _copy(main, replica, graphs: Iterable[str], exact: bool = False) -> int:
     labels, consistently); ``exact`` copies quads as they are (blank node
     labels kept), dropping the graph first, in batches: for built graphs,
     copied before the server serves."""
-    copied = 0
-    for g in graphs:
-        quads = list(main.quads(g))
-        if exact or len(quads) > BATCH:
-            replica.replace_graphs([g], [])
-            for start in range(0, len(quads), BATCH):
-                replica.extend(quads[start:start + BATCH])
-        else:
-            replica.replace_graphs([g], quads)
-        copied += len(quads)
-    return copied
+    return sum(_put(replica, g, list(main.quads(g)), exact) for g in graphs)
+
+
+def _put(replica, graph: str, quads: list, exact: bool = False) -> int:
+    if exact or len(quads) > BATCH:
+        replica.replace_graphs([graph], [])
+        for start in range(0, len(quads), BATCH):
+            replica.extend(quads[start:start + BATCH])
+    else:
+        replica.replace_graphs([graph], quads)
+    return len(quads)
 
 
 def sync(main, replica, progress: Callable[[str], None] | None = None) -> dict:
@@ -119,11 +119,13 @@ class Mirror:
     def __call__(self, change) -> None:
         touched = {q.graph_name.value for q in [*change.remove, *change.add]
                    if isinstance(q.graph_name, ox.NamedNode)} | set(change.drop)
-        shown = [g for g in touched if public(g) and any(True for _ in self.main.quads(g))]
-        hidden = [g for g in touched if g not in shown]
+        content = {g: list(self.main.quads(g)) for g in touched if public(g)}
+        hidden = [g for g in touched if not content.get(g)]   # private, or now empty
         if hidden:
             self.replica.replace_graphs(hidden, [])
-        _copy(self.main, self.replica, shown)
+        for g, quads in content.items():
+            if quads:
+                _put(self.replica, g, quads)
 
 
 def open_replica(store_location: str, read_only: bool = False):

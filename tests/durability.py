@@ -28,9 +28,7 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -39,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
+from support import free_port, pockg_command
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/pockg/"
@@ -66,15 +65,8 @@ def p(local: str) -> str:
 
 
 # -- processes -------------------------------------------------------------------
-def pockg_command() -> list[str]:
-    script = Path(sys.executable).with_name("pockg")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "pockg.cli"]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env(secret: str | None = None) -> dict:
@@ -123,7 +115,7 @@ class Server:
     def start(self, timeout: float = START_TIMEOUT_S) -> Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._log_file = open(self.log, "ab")  # noqa: SIM115 - open while the server runs
+        self._log_file = open(self.log, "ab")
         self.process = subprocess.Popen(
             [*pockg_command(), "serve", "--store", str(self.store), "--host", "127.0.0.1",
              "--port", str(self.port), "--threads", str(self.threads), *self.extra],

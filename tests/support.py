@@ -1,9 +1,10 @@
-"""Paths shared by the tests (importable as `support`, unlike conftest)."""
+"""Paths and helpers shared by the tests (importable as `support`, unlike conftest)."""
 
 from __future__ import annotations
 
 import re
 import socket
+import sys
 import threading
 import time
 from html.parser import HTMLParser
@@ -13,6 +14,19 @@ from pockg.config import REPO_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORT = REPO_ROOT.parent / "shared" / "sources" / "poc-workshop-report-2010.txt"
+
+
+def pockg_command() -> list[str]:
+    """The venv's ``pockg`` script next to this Python, else ``python -m pockg.cli``."""
+    script = Path(sys.executable).with_name("pockg")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "pockg.cli"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Listener:

@@ -24,7 +24,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from support import Listener
+from support import Listener, free_port, pockg_command
 
 from web import create_app
 from web import query_worker as qw
@@ -326,16 +325,11 @@ def test_an_in_memory_store_is_closed_outside_tests_unless_accepted():
 
 
 # -- pockg serve -------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(store_path, out, log: Path, **env_settings):
     """``pockg serve`` on a free port, its output in ``out``; (process, url) once healthy."""
-    script = Path(sys.executable).with_name("pockg")
-    command = [str(script)] if script.is_file() else [sys.executable, "-m", "pockg.cli"]
+    command = pockg_command()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("POCKG_")}
     env.update(POCKG_SECRET_KEY=secrets.token_hex(16), PYTHONUNBUFFERED="1", **env_settings)

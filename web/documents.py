@@ -109,19 +109,15 @@ def _version(doc_id: str) -> str:
 
 
 def _schemes(bodies: set[str]) -> dict[str, tuple[str, str]]:
-    """body IRI → (scheme id, scheme label) for concepts; entities get their class."""
-    store = current().full_store
-    found = {}
-    for body in bodies:
-        rows = store.select("SELECT ?c ?s ?label WHERE { ?c skos:inScheme ?s . "
-                            "OPTIONAL { ?s skos:prefLabel ?label FILTER(lang(?label) = 'en') } }",
-                            {"c": ox.NamedNode(body)}).rows
-        if rows:
-            found[body] = (rows[0]["s"].value.rsplit("/", 1)[-1],
-                           rows[0]["label"].value if "label" in rows[0] else "")
-        else:
-            found[body] = ("entity", "named entity")
-    return found
+    """body IRI → (scheme id, scheme label) for concepts; entities get ("entity", ...)."""
+    rows = current().full_store.select("""
+        SELECT ?c ?s ?label WHERE { ?c a skos:Concept ; skos:inScheme ?s .
+          OPTIONAL { ?s skos:prefLabel ?label FILTER(lang(?label) = "en") } }""").rows
+    scheme_of = {}
+    for r in rows:
+        scheme_of.setdefault(r["c"].value, (r["s"].value.rsplit("/", 1)[-1],
+                                             r["label"].value if "label" in r else ""))
+    return {body: scheme_of.get(body, ("entity", "named entity")) for body in bodies}
 
 
 def _labels(iris: set[str]) -> dict[str, str]:

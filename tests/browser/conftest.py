@@ -22,15 +22,14 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from support import free_port, pockg_command
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
@@ -68,16 +67,8 @@ def pytest_runtest_makereport(item, call):
 
 
 # -- the server ----------------------------------------------------------------
-def pockg_command() -> list[str]:
-    """The venv's ``pockg`` script next to this Python, else ``python -m pockg.cli``."""
-    script = Path(sys.executable).with_name("pockg")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "pockg.cli"]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env() -> dict:
@@ -231,7 +222,7 @@ def page(request, browser_context, artifacts):
         try:
             tab.screenshot(path=str(artifacts / f"FAILED-{slug(request.node.name)}.png"),
                            full_page=True)
-        except Exception:  # noqa: BLE001 - the test has failed already; keep its own error
+        except Exception:
             pass
     tab.close()
     assert not problems, "the page reported problems:\n" + "\n".join(problems)
