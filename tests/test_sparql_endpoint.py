@@ -734,9 +734,9 @@ def test_editor_shows_ask_as_yes_or_no(client):
 # -- fairness under hostile queries ---------------------------------------------------------
 @pytest.fixture
 def one_worker(store_path):
-    """One worker, a 4 s limit, a 0.5 s wait for a free worker, a 700 MB worker cap."""
+    """One worker, a 4 s limit, a 0.5 s wait for a free worker, a 1.5 GB worker cap."""
     app = create_app({"STORE": store_path, "SPARQL_TIMEOUT_S": 4, "SPARQL_WORKERS": 1,
-                      "SPARQL_QUEUE_WAIT_S": 0.5, "SPARQL_WORKER_MEMORY_MB": 700,
+                      "SPARQL_QUEUE_WAIT_S": 0.5, "SPARQL_WORKER_MEMORY_MB": 1500,
                       "SPARQL_CLIENT_BUDGET_S": 0}, profile="testing")
     yield app
     _stop_workers(app)
@@ -782,3 +782,4 @@ def test_a_query_past_the_worker_memory_cap_gets_503_and_the_next_one_runs(one_w
     assert "memory" in r.get_json()["error"]          # the cap stopped it, not the clock
     ok = c.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON_ACCEPT)
     assert ok.status_code == 200
+

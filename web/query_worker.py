@@ -703,15 +703,17 @@ class WorkerPool:
             self._cond.notify()
 
     def run(self, job: Job) -> Outcome:
-        deadline = time.monotonic() + self.timeout       # waiting for a worker counts too
+        asked = time.monotonic()
         worker = self._acquire()
+        waited = time.monotonic() - asked               # waiting for a worker counts too,
+        #                                                 starting a fresh one does not
         try:
             worker.wait_ready(self.START_TIMEOUT)
         except Exception:
             self._discard(worker)        # the next request starts another one
             raise
         try:
-            outcome = worker.run(job, max(0.1, deadline - time.monotonic()))
+            outcome = worker.run(job, max(0.1, self.timeout - waited))
         except (EOFError, OSError, ValueError):
             self._replace_soon(worker)
             raise Unavailable("the query worker stopped: the query needed more memory than a "
