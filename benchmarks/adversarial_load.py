@@ -6,17 +6,18 @@ Run by hand (not part of the test suite):
     .venv/bin/python benchmarks/adversarial_load.py --url http://127.0.0.1:8000 [--server-pid PID]
 
 Without --url it builds the curated graph into a temporary on-disk store
-(``pockg build``, unless --store names a built one) and starts the real
-production server (``pockg serve``, production profile, waitress 8 threads,
-2 SPARQL workers, per-client budget 60 s per 60 s: the defaults of
-web/config.py) with the SPARQL time limit of ``--timeout`` seconds
-(POCKG_SPARQL_TIMEOUT_S, default 5 here to keep runs short; the server's
-default is 10), and stops it at the end. With --url the server's own limit
-is read from its service description.
+(``pockg build``; with --store it copies that built store, since the write
+loop saves lessons), adds a curator account, and starts the real production
+server (``pockg serve``, production profile, read-write, waitress 8 threads,
+2 SPARQL workers with fair shares, per-client budget 60 s per 60 s: the
+defaults of web/config.py) with the SPARQL time limit of ``--timeout``
+seconds (POCKG_SPARQL_TIMEOUT_S, default 5 here to keep runs short; the
+server's default is 10), and stops it at the end. With --url the server's
+own limit is read from its service description.
 
 Three phases, back to back, while normal traffic runs throughout:
 
-1. baseline (``--baseline`` s): ``--clients`` normal clients (default 10),
+1. baseline (``--baseline`` s): ``--clients`` normal clients (default 20),
    each sending ``--rate`` requests per second on a fixed schedule (a steady
    stream, not a saturation test): entity pages of every kind round-robin and,
    every ``--sparql-every``-th request, a cheap SPARQL SELECT;
@@ -29,10 +30,16 @@ Three phases, back to back, while normal traffic runs throughout:
    listener that counts connections;
 3. recovery (``--recovery`` s): normal traffic alone again.
 
+Throughout all three, a curator signed in from 127.0.3.1 saves lessons
+through the web forms (``--write-pause`` between saves, ``--edits-per-lesson``
+saves per lesson, each based on the revision it last saw); at the end every
+lesson's stored revision and text must be those of its last acknowledged
+save (no lost writes). ``--curator ''`` leaves the write loop out.
+
 Each client has an address of its own on the loopback network (normal
 client i sends from 127.0.1.i, hostile kind k from 127.0.2.k), so the
-server's per-client budgets see 15 different clients, as they would on the
-open web; ``--same-address`` sends everything from 127.0.0.1.
+server's per-client budgets and fair shares tell them apart, as they would
+on the open web; ``--same-address`` sends everything from 127.0.0.1.
 
 Reported: normal traffic's p50/p95/p99 and error rate in each phase (per
 kind and overall; latency is measured from the send, and also from the
@@ -42,11 +49,13 @@ with Retry-After at the time limit, 503 when every worker is busy, 429 once
 over budget, 400 for SERVICE) and how long each answer took (the issue:
 within SPARQL_TIMEOUT_S + 1 s), the listener's connection count, and, when
 the server was started here (or --server-pid is given), the peak RSS of the
-server and of its SPARQL workers, sampled from /proc every 0.5 s. One JSON
-line (``RESULT {...}``) and a table. Exits 1 when a target of the issue
-fails: normal pages p95 < 300 ms and p99 < 1 s during the hostile phase,
-no errors, every hostile answer within the limit + 1 s, SERVICE refused
-with 400 and no connection made.
+server and of its SPARQL workers, sampled from /proc every 0.5 s, and the
+write loop's saves (latency, failures, lost). One JSON line
+(``RESULT {...}``) and a table. Exits 1 when a target of the issue fails:
+normal traffic (pages, and all of it) p95 < 300 ms and p99 < 1 s during the
+hostile phase, no errors, every hostile answer within the limit + 1 s,
+SERVICE refused with 400 and no connection made, no failed or lost save.
+The cheap SPARQL clients' own latency is reported and checked too.
 """
 
 from __future__ import annotations
@@ -60,6 +69,7 @@ import random
 import re
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -173,6 +183,83 @@ class Client:
             self.conn = None
 
 
+class Curator:
+    """A signed-in curator (from 127.0.3.1) editing lessons in a loop through the web
+    forms, as a person would: every save is one POST with the revision it was based on."""
+
+    PASSWORD = "adversarial-curator-pw"
+
+    def __init__(self, base: str, name: str, timeout: float, same_address: bool):
+        parts = urlsplit(base)
+        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
+        self.source = None if same_address else "127.0.3.1"
+        self.name, self.cookie, self.conn = name, None, None
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(
+                self.host, self.port, timeout=self.timeout,
+                source_address=(self.source, 0) if self.source else None)
+        headers = {"Accept": "text/html"}
+        body = None
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if form is not None:
+            body = urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            r = self.conn.getresponse()
+            data = r.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException) as exc:
+            self.conn.close()
+            self.conn = None
+            return f"error:{type(exc).__name__}", {}, ""
+        for key, value in r.getheaders():
+            if key.lower() == "set-cookie" and value.startswith("pockg_session="):
+                self.cookie = value.split(";", 1)[0]
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+    def token(self, path: str) -> str:
+        status, _, page = self.request("GET", path)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        if not found:
+            raise RuntimeError(f"no form at {path} (status {status})")
+        return found.group(1)
+
+    def sign_in(self) -> None:
+        status, _, _ = self.request("POST", "/login", {
+            "name": self.name, "password": self.PASSWORD, "csrf_token": self.token("/login")})
+        if status != 302:
+            raise RuntimeError(f"the curator could not sign in (status {status})")
+
+    def fields(self, n: int) -> dict:
+        return {"prefLabel": f"Adversarial-load lesson {n}",
+                "observation": f"Observation text, save number {n}.",
+                "mission": ["operation/MONUC"], "tier": ["concept/T1"],
+                "publicity": "concept/PUB-PUBLIC"}
+
+    def create(self, n: int) -> str | None:
+        status, headers, _ = self.request("POST", "/lessons/new", {
+            **self.fields(n), "csrf_token": self.token("/lessons/new")})
+        if status != 303:
+            return None
+        return headers["location"].rstrip("/").rsplit("/", 1)[-1]
+
+    def edit(self, lesson: str, base: int, n: int) -> int | str:
+        status, _, _ = self.request("POST", f"/lessons/{lesson}/edit", {
+            **self.fields(n), "base": str(base),
+            "csrf_token": self.token(f"/lessons/{lesson}/edit")})
+        return status
+
+    def stored(self, lesson: str) -> tuple[int, str]:
+        """(revision, observation) as the server now has them."""
+        _, _, page = self.request("GET", f"/lessons/{lesson}/edit")
+        base = re.search(r'name="base" value="(\d+)"', page)
+        text = re.search(r"save number (\d+)\.", page)
+        return (int(base.group(1)) if base else -1, text.group(1) if text else "")
+
+
 # -- records ---------------------------------------------------------------------------
 @dataclass
 class Sample:
@@ -202,6 +289,8 @@ def categorise(status, body: bytes) -> tuple[str, str]:
         return "200 answered", message
     if status == 503 and "time limit" in message:
         return "503 time limit", message
+    if status == 503 and "make room" in message:
+        return "503 stopped for others", message
     if status == 503 and "busy" in message:
         return "503 workers busy", message
     if status == 429:
@@ -213,7 +302,7 @@ def categorise(status, body: bytes) -> tuple[str, str]:
 
 def stats(samples: list[Sample], seconds: float, late: bool = False) -> dict:
     ms = sorted((s.late_ms if late else s.ms) for s in samples)
-    errors = sum(1 for s in samples if not (isinstance(s.status, int) and 200 <= s.status < 300))
+    errors = sum(1 for s in samples if not (isinstance(s.status, int) and 200 <= s.status < 400))
     p = load_test.percentile
     return {"n": len(samples), "rps": round(len(samples) / seconds, 1) if seconds else 0,
             "p50_ms": round(p(ms, 50), 1), "p95_ms": round(p(ms, 95), 1),
@@ -320,8 +409,52 @@ def run(base: str, args, limit_s: float) -> dict:
         with lock:
             answers.extend(mine)
 
+    writes: list[Sample] = []
+    ledger: dict = {}                 # lesson -> (revision, save number) last acknowledged
+    write_errors: list[str] = []
+
+    def curator_loop():
+        curator = Curator(base, args.curator, args.request_timeout, args.same_address)
+        try:
+            curator.sign_in()
+        except RuntimeError as exc:
+            write_errors.append(str(exc))
+            return
+        n, lesson, revision = 0, None, 0
+        rnd = random.Random(99)
+        delay = t_start - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        while time.monotonic() < end:
+            n += 1
+            sent = time.monotonic()
+            if lesson is None or revision >= args.edits_per_lesson:
+                created = curator.create(n)
+                status = 303 if created else "create failed"
+                if created:
+                    lesson, revision = created, 1
+                    ledger[lesson] = (revision, str(n))
+            else:
+                status = curator.edit(lesson, revision, n)
+                if status == 303:
+                    revision += 1
+                    ledger[lesson] = (revision, str(n))
+            done = time.monotonic()
+            writes.append(Sample(phase_of(sent), "write", status, (done - sent) * 1000,
+                                 (done - sent) * 1000))
+            if status != 303:
+                write_errors.append(f"save {n}: {status}")
+            time.sleep(args.write_pause * (0.5 + rnd.random()))
+        for lesson, (revision, number) in ledger.items():     # every acknowledged save kept?
+            stored = curator.stored(lesson)
+            if stored != (revision, number):
+                write_errors.append(f"lesson {lesson}: acknowledged revision {revision} "
+                                    f"(save {number}), stored {stored}")
+
     threads = [threading.Thread(target=normal, args=(i,), daemon=True)
                for i in range(args.clients)]
+    if args.curator:
+        threads.append(threading.Thread(target=curator_loop, daemon=True))
     kinds = [k for k in HOSTILE if k in args.kinds]
     threads += [threading.Thread(target=hostile, args=(k, kind, c), daemon=True)
                 for k, kind in enumerate(kinds)
@@ -368,7 +501,12 @@ def run(base: str, args, limit_s: float) -> dict:
                   "over_limit_plus_1s": sum(1 for h in hs if h.seconds > limit_s + 1),
                   "example": hs[0].message}
             for cat, hs in sorted(by.items())}
-    return {"normal": normal_out, "hostile": hostile_out,
+    writes_out = {name: stats([w for w in writes if w.phase == name], b - a)
+                  for name, (a, b) in edges.items()} if args.curator else {}
+    return {"normal": normal_out, "hostile": hostile_out, "writes": writes_out,
+            "acknowledged_saves": sum(1 for w in writes if w.status == 303),
+            "lessons_written": len(ledger), "write_problems": write_errors[:20],
+            "write_problem_count": len(write_errors),
             "service_listener_connections": listener.connections,
             "entity_urls": len(entity)}
 
@@ -403,6 +541,14 @@ def print_table(result: dict) -> None:
                 ra += f" ({c['without_retry_after']} none)"
             print(f"{kind:20} {cat:22} {c['n']:5} {ra:>12} {c['p50_s']:7} {c['max_s']:7} "
                   f"{c['over_limit_plus_1s']:11}")
+    if result.get("writes"):
+        print(f"\ncurator write loop: {result['acknowledged_saves']} saves acknowledged on "
+              f"{result['lessons_written']} lessons, {result['write_problem_count']} problems "
+              "(failed saves, or an acknowledged save missing afterwards)")
+        for phase, w in result["writes"].items():
+            if w["n"]:
+                print(f"  {phase:9} saves {w['n']:5}  p50 {w['p50_ms']} ms  p95 {w['p95_ms']} ms"
+                      f"  p99 {w['p99_ms']} ms  errors {w['errors']}")
     print(f"\nSERVICE listener: {result['service_listener_connections']} connection(s)")
     rss = result.get("rss")
     if rss:
@@ -431,6 +577,10 @@ def checks(result: dict) -> list[tuple[str, bool]]:
     no_ra = sum(c["without_retry_after"] for cats in result["hostile"].values()
                 for cat, c in cats.items() if cat.startswith(("503", "429")))
     out.append((f"every 503/429 has Retry-After ({no_ra} without)", no_ra == 0))
+    if result.get("writes"):
+        out.append((f"curator write loop: {result['acknowledged_saves']} saves acknowledged, "
+                    f"{result['write_problem_count']} failed or lost",
+                    result["write_problem_count"] == 0 and result["acknowledged_saves"] > 0))
     svc = result["hostile"].get("service", {})
     if svc:
         bad = sum(c["n"] for cat, c in svc.items() if cat != "400 SERVICE refused")
@@ -449,7 +599,7 @@ def main(argv=None) -> int:
                     help="POCKG_SPARQL_TIMEOUT_S of the server started here (default 5)")
     ap.add_argument("--workers", type=int, help="POCKG_SPARQL_WORKERS (server default 2)")
     ap.add_argument("--server-threads", type=int, help="waitress threads (default 8)")
-    ap.add_argument("--clients", type=int, default=10, help="normal clients (10)")
+    ap.add_argument("--clients", type=int, default=20, help="normal clients (20)")
     ap.add_argument("--rate", type=float, default=5.0, help="requests/s per normal client (5)")
     ap.add_argument("--sparql-every", type=int, default=5,
                     help="every Nth normal request is the cheap SPARQL SELECT (5; 0: none)")
@@ -465,6 +615,14 @@ def main(argv=None) -> int:
     ap.add_argument("--same-address", action="store_true",
                     help="every client from 127.0.0.1 (one budget for all)")
     ap.add_argument("--request-timeout", type=float, default=60.0)
+    ap.add_argument("--curator", default="adv-curator",
+                    help="the curator account of the write loop (made here when the server "
+                         "is started here; with --url it must exist, its password in "
+                         "$ADVERSARIAL_CURATOR_PASSWORD); '' for no write loop")
+    ap.add_argument("--write-pause", type=float, default=0.2,
+                    help="seconds between the curator's saves (0.2, jittered)")
+    ap.add_argument("--edits-per-lesson", type=int, default=25,
+                    help="saves on one lesson before the curator starts another (25)")
     args = ap.parse_args(argv)
     if args.baseline + args.hostile + args.recovery > MAX_SECONDS:
         raise SystemExit(f"the phases add up to over {MAX_SECONDS} s")
@@ -482,14 +640,26 @@ def main(argv=None) -> int:
                 raise SystemExit("distinct client addresses need the server at 127.0.0.1 "
                                  "(or pass --same-address)")
             result["timeout_s"] = server_timeout(base)
+            Curator.PASSWORD = os.environ.get("ADVERSARIAL_CURATOR_PASSWORD", Curator.PASSWORD)
             result["timeout_source"] = "read from the server's service description"
             pid = args.server_pid
         else:
             tmp = Path(tempfile.mkdtemp(prefix="pockg-adversarial-"))
-            store = args.store
-            if store is None:
-                store = tmp / "store"
+            store = tmp / "store"
+            if args.store is None:
                 load_test.build_store(store)
+            else:                         # the write loop saves lessons: never into yours
+                shutil.copytree(args.store, store)
+                for extra in (".public", ".search.sqlite"):
+                    if Path(str(args.store) + extra).exists():
+                        copy = shutil.copytree if Path(str(args.store) + extra).is_dir() \
+                            else shutil.copy2
+                        copy(str(args.store) + extra, str(store) + extra)
+            if args.curator:
+                subprocess.run([*load_test.pockg_command(), "user", "add", args.curator,
+                                "--role", "curator", "--password-stdin", "--store", str(store)],
+                               input=Curator.PASSWORD + "\n", text=True, check=True,
+                               stdout=subprocess.DEVNULL, env=load_test.server_env())
             config = {"SPARQL_TIMEOUT_S": args.timeout}
             if args.workers:
                 config["SPARQL_WORKERS"] = args.workers

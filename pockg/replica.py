@@ -40,6 +40,18 @@ def public(graph: str) -> bool:
     return visible(graph, None)
 
 
+def touched_graphs(change) -> set[str]:
+    """The named graphs a writer ``Change`` touched."""
+    return {q.graph_name.value for q in [*change.remove, *change.add]
+            if isinstance(q.graph_name, ox.NamedNode)} | set(change.drop)
+
+
+def touches_public(change) -> bool:
+    """Whether readers can see a difference after ``change`` (drafts, internal
+    lessons and review records are not theirs to see)."""
+    return any(public(g) for g in touched_graphs(change))
+
+
 def build_identity(store) -> str:
     """The build activities recorded in graph/meta: what the built graphs came from."""
     return " ".join(sorted({q.object.value for q in store.match(None, GENERATED, None, IDENTITY)
@@ -117,8 +129,7 @@ class Mirror:
         self.main, self.replica = main, replica
 
     def __call__(self, change) -> None:
-        touched = {q.graph_name.value for q in [*change.remove, *change.add]
-                   if isinstance(q.graph_name, ox.NamedNode)} | set(change.drop)
+        touched = touched_graphs(change)
         content = {g: list(self.main.quads(g)) for g in touched if public(g)}
         hidden = [g for g in touched if not content.get(g)]   # private, or now empty
         if hidden:

@@ -14,7 +14,9 @@ from flask import (Blueprint, g, Response, abort, current_app, jsonify, render_t
 
 from pockg import vocab as V
 from pockg.config import MEMORY
+from pockg.curation.graphs import sees_everything
 from pockg.errors import NotFound
+from pockg.replica import touches_public
 from web import model, urls
 from web.i18n import current_language
 from web.state import current
@@ -199,6 +201,16 @@ class PageCache:
             self._items.clear()
             self.size = 0
 
+    def forget(self, change) -> None:
+        """After a write: every page if readers can see the change, else only the
+        pages of roles that see everything (a draft edit keeps the public pages)."""
+        if touches_public(change):
+            self.clear()
+            return
+        with self._lock:
+            for key in [k for k in self._items if sees_everything(k[-1])]:
+                self.size -= len(self._items.pop(key)[0])
+
     def get(self, key):
         with self._lock:
             found = self._items.get(key)
@@ -235,7 +247,7 @@ def page_cache() -> PageCache | None:
                          and current_app.config.get("STORE_OBJECT") is None)
             found = PageCache(limit) if limit > 0 and own_store else None
             if found is not None and state.writer is not None:
-                state.writer.on_change(found.clear)
+                state.writer.on_change(found.forget)
             state.extras["page_cache"] = found
     return found
 

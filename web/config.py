@@ -16,6 +16,12 @@ class Config:
     SPARQL_WORKER_MEMORY_MB = 2048      # address-space cap of each query worker (0: none)
     SPARQL_CLIENT_BUDGET_S = 60.0      # query seconds a client may spend per window (0: no budget)
     SPARQL_CLIENT_WINDOW_S = 60.0
+    # Fair shares (web/fairness.py): a query that has run this long is "long", and a
+    # client whose queries took this long in the window is "heavy". Heavy clients
+    # share the workers that are not reserved; when a light client finds every worker
+    # busy, the longest long query of another client is stopped (503) to make room.
+    SPARQL_SHORT_QUERY_S = 1.0
+    SPARQL_RESERVED_WORKERS = 1
     # The query workers run without network access, each in a network namespace
     # of its own (``unshare -n``, from util-linux; ``unshare -r -n`` when not root),
     # so no query (SERVICE in any disguise) reaches another machine.

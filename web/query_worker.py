@@ -41,6 +41,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pockg.vocab import PREFIXES
+from web.fairness import Fairness, Running, Waiter
 
 # -- formats -----------------------------------------------------------------
 JSON = "application/sparql-results+json"
@@ -232,13 +233,21 @@ def store_graphs(store: ox.Store) -> set[str]:
             if isinstance(g, ox.NamedNode) and visible(g.value, None)}
 
 
-def dataset_options(job: Job, info: QueryInfo, graphs: set[str]) -> dict:
+def only_public_graphs(store: ox.Store, graphs: set[str]) -> bool:
+    """Whether every named graph of ``store`` is among the public ``graphs`` (the
+    public replica): then the union default graph is the public union."""
+    return all(isinstance(g, ox.NamedNode) and g.value in graphs for g in store.named_graphs())
+
+
+def dataset_options(job: Job, info: QueryInfo, graphs: set[str], whole: bool = False) -> dict:
     """pyoxigraph's dataset arguments for a job, within the public ``graphs``.
 
     The protocol dataset (default-graph-uri / named-graph-uri) wins over the
     query's FROM; a graph it names that the store lacks, or that the public
     may not see, is simply empty. With neither, the default graph is the
-    union of the public named graphs.
+    union of the public named graphs: on the replica (``whole``: it holds only
+    public graphs) Oxigraph's own union default graph, which is one lookup per
+    pattern, where a list of graphs costs one per graph (~70x slower at 150).
     """
     if job.default_graphs is not None or job.named_graphs is not None:
         return {"default_graph": [ox.NamedNode(g) for g in job.default_graphs or [] if g in graphs]
@@ -246,6 +255,8 @@ def dataset_options(job: Job, info: QueryInfo, graphs: set[str]) -> dict:
                 "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or [] if g in graphs]}
     if info.has_dataset_clause:
         return {}        # the query's own FROM / FROM NAMED, checked to be public graphs
+    if whole:
+        return {"use_default_graph_as_union": True}
     public = [ox.NamedNode(g) for g in sorted(graphs)]
     return {"default_graph": public or [ox.NamedNode(NO_GRAPH)], "named_graphs": public}
 
@@ -253,16 +264,19 @@ def dataset_options(job: Job, info: QueryInfo, graphs: set[str]) -> dict:
 NO_GRAPH = "urn:pockg:no-graph"
 
 
-def execute(store: ox.Store, job: Job, graphs: set[str] | None = None) -> Outcome:
-    """Check and run ``job`` on ``store``; errors come back as an Outcome, never raised."""
+def execute(store: ox.Store, job: Job, graphs: set[str] | None = None,
+            whole: bool | None = None) -> Outcome:
+    """Check and run ``job`` on ``store``; errors come back as an Outcome, never raised.
+    ``graphs``: the public graphs; ``whole``: they are all the store holds."""
     try:
         graphs = store_graphs(store) if graphs is None else graphs
+        whole = only_public_graphs(store, graphs) if whole is None else whole
         if job.parsed_check:
             info = check_query(job.query, graphs, job.base_iri)
         else:       # SPARQL_PARSED_CHECK=False: no SERVICE/FROM check, the sandbox alone
             info = QueryInfo(has_dataset_clause="FROM" in keyword_tokens(job.query), parsed=False)
         try:
-            options = dataset_options(job, info, graphs)
+            options = dataset_options(job, info, graphs, whole)
         except ValueError as exc:
             raise Refused(f"not a valid graph IRI: {exc}") from None
         try:
@@ -467,6 +481,7 @@ def worker_main(reader, writer, location: str) -> None:
     try:
         store = ox.Store.read_only(location)
         graphs = store_graphs(store)
+        whole = only_public_graphs(store, graphs)
         import rdflib.plugins.sparql.algebra  # noqa: F401 - warm up the parser before the first job
         import rdflib.plugins.sparql.parser  # noqa: F401
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which answers 503
@@ -481,7 +496,7 @@ def worker_main(reader, writer, location: str) -> None:
         if job is None:
             return
         try:
-            outcome = execute(store, Job(**job), graphs)
+            outcome = execute(store, Job(**job), graphs, whole)
         except Exception as exc:  # noqa: BLE001 - never let one query end the worker
             outcome = Outcome(500, message=f"the query could not be run: {exc}")
         try:
@@ -524,6 +539,7 @@ class Worker:
     """
 
     generation = 0     # the pool's store generation when this worker opened the store
+    preempted = False  # killed to make room for a shorter query (the pool frees its place)
 
     def __init__(self, location: str, sandbox: tuple[str, ...] | list[str] = (),
                  memory_mb: int = 0):
@@ -597,19 +613,23 @@ class Worker:
 class WorkerPool:
     """Up to ``size`` worker processes, started on demand and replaced when killed.
 
-    ``run(job)`` gives the worker's Outcome, or raises ``Unavailable`` when
-    the query passed ``timeout`` seconds (its worker is killed and a fresh one
-    started) or no worker came free within ``timeout``.
+    ``run(job, client)`` gives the worker's Outcome, or raises ``Unavailable``
+    when the query passed ``timeout`` seconds (its worker is killed and a fresh
+    one started), when no worker came free within ``queue_wait``, or when the
+    query was stopped to make room for a shorter one (``web.fairness``: short
+    queries first; heavy clients share the workers that are not reserved).
 
     Workers start in the network sandbox (``sandbox(mode)``); where none can be
     made the pool refuses to start (``NoSandbox``) unless ``allow_unsandboxed``.
     """
 
     START_TIMEOUT = 60.0
+    HEAVY_WAIT_S = 0.5        # longest wait of a heavy client for a worker (light: queue_wait)
 
     def __init__(self, location: str, size: int = 2, timeout: float = 10.0,
                  sandbox_mode: object = "auto", allow_unsandboxed: bool = False,
-                 queue_wait: float = 2.0, memory_mb: int = 0):
+                 queue_wait: float = 2.0, memory_mb: int = 0, short_s: float = 1.0,
+                 reserved: int = 1, window_s: float = 60.0):
         self.sandbox = sandbox(sandbox_mode)
         if not self.sandbox and not allow_unsandboxed:
             raise NoSandbox(self.sandbox.reason)
@@ -620,9 +640,14 @@ class WorkerPool:
         # threads are never held for a whole time limit behind other clients' queries
         self.queue_wait = min(float(queue_wait), self.timeout)
         self.memory_mb = int(memory_mb or 0)
+        self.fairness = Fairness(short_s=float(short_s), reserved=int(reserved),
+                                 window_s=float(window_s))
         self._cond = threading.Condition()
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
+        self._running: dict[Worker, Running] = {}
+        self._waiting: list[Waiter] = []
+        self._preempting = 0          # stopped queries whose workers are not yet freed
         self._live = 0
         self._closed = False
         self.generation = 0
@@ -634,77 +659,139 @@ class WorkerPool:
         with self._cond:
             self.generation += 1
 
-    def _acquire(self) -> Worker:
-        deadline = time.monotonic() + self.queue_wait
+    # -- getting a worker ------------------------------------------------------------
+    def _acquire(self, client: str) -> tuple[Worker, Running]:
+        now = time.monotonic()
+        deadline = now + self.queue_wait
+        me = Waiter(client, now)
         with self._cond:
-            while True:
-                if self._closed:
-                    raise Unavailable("the server is shutting down", 5)
-                if self._idle:
-                    worker = self._idle.pop()
-                    if worker.generation == self.generation:
-                        return worker
-                    self._all.discard(worker)
-                    self._live -= 1
-                    threading.Thread(target=worker.stop, daemon=True).start()
-                    continue
-                if self._live < self.size:
-                    self._live += 1
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Unavailable("every query worker is busy; try again shortly",
-                                      max(1, round(self.timeout / 2)))
-                self._cond.wait(remaining)
-        generation = self.generation
-        try:
-            worker = Worker(self.location, self.sandbox.command, self.memory_mb)
-        except Exception:
-            with self._cond:
-                self._live -= 1
-                self._cond.notify()
-            raise
-        worker.generation = generation
-        with self._cond:
-            self._all.add(worker)
+            self._waiting.append(me)
+            try:
+                while True:
+                    if self._closed:
+                        raise Unavailable("the server is shutting down", 5)
+                    now = time.monotonic()
+                    running = list(self._running.values())
+                    order = self.fairness.rank(self._waiting, now, running)
+                    if self._idle or self._live < self.size:
+                        first = next((w for w in order if self.fairness.may_start(
+                            w, running, self.size, now)), None)
+                        if first is me:
+                            worker = self._take()
+                            record = Running(client, None, me.heavy)
+                            self._running[worker] = record
+                            return worker, record
+                    elif not me.heavy:
+                        lights = sum(1 for w in order if not w.heavy)
+                        victim = self.fairness.victim(me, running, now)
+                        if victim is not None and self._preempting < lights:
+                            self._preempt(victim)
+                            continue
+                    # a heavy client waits briefly: a server thread held for it is one
+                    # fewer for everyone's pages, and its turn is seconds away at best
+                    remaining = (min(deadline, me.arrived + self.HEAVY_WAIT_S) if me.heavy
+                                 else deadline) - now
+                    if remaining <= 0:
+                        raise Unavailable(self._busy_message(me), max(1, round(self.timeout / 2)))
+                    soon = None if me.heavy else self.fairness.next_long(running, now)
+                    self._cond.wait(remaining if soon is None else min(remaining, soon + 0.01))
+            finally:
+                self._waiting.remove(me)
+                self._cond.notify_all()          # the serving order changed
+
+    def _take(self) -> Worker:
+        """An idle worker of the current generation, or a new one (under the lock;
+        the caller has checked there is room)."""
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.generation == self.generation:
+                return worker
+            self._all.discard(worker)
+            self._live -= 1
+            threading.Thread(target=worker.stop, daemon=True).start()
+        worker = Worker(self.location, self.sandbox.command, self.memory_mb)
+        worker.generation = self.generation
+        self._live += 1
+        self._all.add(worker)
         return worker
 
-    def _release(self, worker: Worker) -> None:
+    def _preempt(self, record: Running) -> None:
+        """Stop ``record``'s query (under the lock): its worker is killed, its
+        client gets 503, and the freed place goes to the light waiters."""
+        worker = next(w for w, r in self._running.items() if r is record)
+        record.preempted = True
+        worker.preempted = True
+        self._preempting += 1
+        try:
+            os.kill(worker.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def _busy_message(self, me: Waiter) -> str:
+        if not me.heavy:
+            return "every query worker is busy; try again shortly"
+        slots = self.fairness.heavy_slots(self.size)
+        return (f"every query worker this client may use now is busy: its queries took "
+                f"{me.weight:.1f} s in the last {self.fairness.window_s:g} s, and long queries "
+                f"share {slots} of the {self.size} workers so that short ones are answered at "
+                "once; try again shortly, or narrow the query down")
+
+    # -- giving it back ----------------------------------------------------------------
+    def _finish(self, worker: Worker, record: Running, healthy: bool) -> None:
+        """The query is over: record its time; keep the worker if it is healthy."""
         with self._cond:
-            if self._closed:
-                worker.stop()
+            self._running.pop(worker, None)
+            now = time.monotonic()
+            self.fairness.record(record.client, now, now - (record.since or now))
+            if healthy and not record.preempted and not self._closed:
+                self._idle.append(worker)
+                self._cond.notify_all()
                 return
-            self._idle.append(worker)
-            self._cond.notify()
+            if self._closed:
+                threading.Thread(target=worker.kill, daemon=True).start()
+                return
+        self._replace_soon(worker)
 
     def _discard(self, worker: Worker) -> bool:
         """Kill ``worker`` and free its place; False once the pool is shut down."""
         worker.kill()
         with self._cond:
-            self._all.discard(worker)
-            self._live -= 1
-            self._cond.notify()
+            self._running.pop(worker, None)
+            if worker in self._all:
+                self._all.discard(worker)
+                self._live -= 1
+            if worker.preempted:
+                worker.preempted = False
+                self._preempting -= 1
+            self._cond.notify_all()
             return not self._closed
 
     def _replace(self, worker: Worker) -> None:
-        """Kill ``worker`` and start a fresh one in its place (it gets ready in the background)."""
+        """Kill ``worker`` and start a fresh one in its place (it gets ready in the
+        background), unless a waiting request has already started one."""
         if not self._discard(worker):
             return
-        generation = self.generation
+        with self._cond:
+            if self._live >= self.size or self._closed:
+                return
+            self._live += 1
+            generation = self.generation
         try:
             fresh = Worker(self.location, self.sandbox.command, self.memory_mb)
         except Exception:  # noqa: BLE001 - the next request will try again
+            with self._cond:
+                self._live -= 1
+                self._cond.notify_all()
             return
         fresh.generation = generation
         with self._cond:
-            self._live += 1
             self._all.add(fresh)
             self._idle.append(fresh)
-            self._cond.notify()
+            self._cond.notify_all()
 
-    def run(self, job: Job) -> Outcome:
+    def run(self, job: Job, client: str = "") -> Outcome:
         asked = time.monotonic()
-        worker = self._acquire()
+        worker, record = self._acquire(client)
         waited = time.monotonic() - asked               # waiting for a worker counts too,
         #                                                 starting a fresh one does not
         try:
@@ -712,20 +799,29 @@ class WorkerPool:
         except Exception:
             self._discard(worker)        # the next request starts another one
             raise
+        with self._cond:
+            record.since = time.monotonic()
         try:
             outcome = worker.run(job, max(0.1, self.timeout - waited))
         except (EOFError, OSError, ValueError):
-            self._replace_soon(worker)
+            ran = time.monotonic() - record.since
+            self._finish(worker, record, healthy=False)
+            if record.preempted:
+                raise Unavailable(
+                    f"the query was stopped after {ran:.1f} s to make room for shorter queries "
+                    "from other clients (every worker was busy); narrow it down (add LIMIT, "
+                    "more specific patterns) or try again later",
+                    max(1, round(self.timeout / 2))) from None
             raise Unavailable("the query worker stopped: the query needed more memory than a "
                               "worker may use, or failed; narrow it down and try again",
                               5) from None
         if outcome is None:
-            self._replace_soon(worker)
+            self._finish(worker, record, healthy=False)
             seconds = f"{self.timeout:g}"
             raise Unavailable(f"the query ran past the time limit of {seconds} s and was "
                               "stopped; narrow it down (add LIMIT, more specific patterns) "
                               "and try again", max(1, round(self.timeout)))
-        self._release(worker)
+        self._finish(worker, record, healthy=True)   # answered, even if stopped just after
         return outcome
 
     def _replace_soon(self, worker: Worker) -> None:

@@ -21,6 +21,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from markupsafe import escape
 
 from pockg import search_index as si
+from pockg.replica import touches_public
 from web import urls
 from web.errors import wants_json
 from web.i18n import current_language
@@ -88,7 +89,9 @@ class _Reindex:
         self._build = threading.Lock()        # one rebuild at a time (they share a .part file)
         self._pending = False
 
-    def __call__(self, _change) -> None:
+    def __call__(self, change) -> None:
+        if not touches_public(change):       # nothing readers see (and so nothing indexed)
+            return
         with self._lock:
             if self._pending:
                 return

@@ -35,6 +35,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from pockg import vocab as V
 from pockg.config import MEMORY
 from pockg.errors import PockgError
+from pockg.replica import touches_public
 from web import query_worker as qw
 from web.budget import ClientBudget
 from web.state import current
@@ -111,7 +112,7 @@ def endpoint():
                      429, {"Retry-After": str(wait)}, html=html, req=req)
     started = time.monotonic()
     try:
-        outcome = run(job)
+        outcome = run(job, client)
     except qw.NoSandbox as exc:
         return error(exc.message, 503, html=html, req=req)
     except qw.Unavailable as exc:
@@ -242,7 +243,7 @@ def client_budget() -> ClientBudget:
 
 
 
-def run(job: qw.Job) -> qw.Outcome:
+def run(job: qw.Job, client: str = "") -> qw.Outcome:
     """Run a job in the worker pool, or in-process for an in-memory store.
 
     An in-memory store (STORE ":memory:", used by some unit tests) cannot be
@@ -254,7 +255,7 @@ def run(job: qw.Job) -> qw.Outcome:
     location = str(getattr(public, "location", state.settings.store))
     if location == MEMORY:
         return qw.execute(public._store, job)  # the pyoxigraph Store inside EmbeddedStore
-    return pool().run(job)
+    return pool().run(job, client)
 
 
 def pool() -> qw.WorkerPool:
@@ -274,12 +275,16 @@ def pool() -> qw.WorkerPool:
                                     timeout=float(config["SPARQL_TIMEOUT_S"]),
                                     queue_wait=float(config.get("SPARQL_QUEUE_WAIT_S", 2.0)),
                                     memory_mb=int(config.get("SPARQL_WORKER_MEMORY_MB", 0) or 0),
+                                    short_s=float(config.get("SPARQL_SHORT_QUERY_S", 1.0)),
+                                    reserved=int(config.get("SPARQL_RESERVED_WORKERS", 1)),
+                                    window_s=float(config.get("SPARQL_CLIENT_WINDOW_S", 60)),
                                     sandbox_mode=config.get("SPARQL_SANDBOX", "auto"),
                                     allow_unsandboxed=flag(config.get("SPARQL_ALLOW_UNSANDBOXED")))
             extras["sparql_workers"] = workers
             atexit.register(workers.shutdown)
-            if state.writer is not None:      # workers see a snapshot: renew them after writes
-                state.writer.on_change(lambda _change: workers.invalidate())
+            if state.writer is not None:      # workers see a snapshot of what readers see:
+                state.writer.on_change(  # renew them after writes that readers can see
+                    lambda change: workers.invalidate() if touches_public(change) else None)
     return workers
 
 

@@ -1,0 +1,66 @@
+"""What a write refreshes: a change readers cannot see (a draft edit, a review
+comment) keeps their cached pages, their search index and the query workers'
+snapshot; a change they can see refreshes all three."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from pockg import vocab as V
+from pockg.writer import Change
+from web import create_app
+from web.browse import page_cache
+from web.search import get_index as search_index
+from web.sparql import pool
+
+DRAFT = V.USER + "draft/lesson/L-test"
+PUBLIC = V.USER + "public/lesson/L-test"
+
+
+@pytest.fixture
+def app(curated_store_path, tmp_path):
+    shutil.copytree(curated_store_path, tmp_path / "store")
+    app = create_app({"STORE": str(tmp_path / "store"), "READ_ONLY": False,
+                      "DB": str(tmp_path / "u.sqlite")}, profile="testing")
+    yield app
+    workers = app.extensions["pockg"].extras.get("sparql_workers")
+    if workers is not None:
+        workers.shutdown()
+
+
+def write_into(app, graph: str, label: str) -> None:
+    quad = ox.Quad(ox.NamedNode(V.BASE + "id/lesson/L-test"), ox.NamedNode(V.SKOS + "prefLabel"),
+                   ox.Literal(label), ox.NamedNode(graph))
+    app.extensions["pockg"].writer.write(lambda _store: Change(add=[quad]))
+
+
+def test_a_change_readers_cannot_see_keeps_their_pages_index_and_workers(app):
+    with app.test_request_context("/"):
+        cache, index, workers = page_cache(), search_index(), pool()
+        cache.put(("reader-page", None), (b"public", []))
+        cache.put(("staff-page", "curator"), (b"everything", []))
+        generation = workers.generation
+        write_into(app, DRAFT, "a draft")
+        time.sleep(1.2)                              # past the reindex delay
+        assert cache.get(("reader-page", None)) is not None
+        assert cache.get(("staff-page", "curator")) is None   # staff saw the draft
+        assert app.extensions["pockg"].extras["search"] is index
+        assert workers.generation == generation
+
+
+def test_a_change_readers_can_see_refreshes_their_pages_index_and_workers(app):
+    with app.test_request_context("/"):
+        cache, index, workers = page_cache(), search_index(), pool()
+        cache.put(("reader-page", None), (b"public", []))
+        generation = workers.generation
+        write_into(app, PUBLIC, "published")
+        deadline = time.monotonic() + 30
+        while app.extensions["pockg"].extras["search"] is index and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert cache.get(("reader-page", None)) is None
+        assert app.extensions["pockg"].extras["search"] is not index
+        assert workers.generation == generation + 1
