@@ -268,6 +268,8 @@ class Sample:
     status: int | str
     ms: float             # from the send
     late_ms: float        # from the scheduled send time
+    message: str = ""     # an error's message (what the server said)
+    at_s: float = 0.0     # seconds into the run
 
 
 @dataclass
@@ -291,6 +293,8 @@ def categorise(status, body: bytes) -> tuple[str, str]:
         return "503 time limit", message
     if status == 503 and "make room" in message:
         return "503 stopped for others", message
+    if status == 503 and "memory" in message:
+        return "503 memory cap", message
     if status == 503 and "busy" in message:
         return "503 workers busy", message
     if status == 429:
@@ -377,10 +381,11 @@ def run(base: str, args, limit_s: float) -> dict:
             else:
                 kind, path, accept = "entity", entity[n % len(entity)], "text/html"
             sent = time.monotonic()
-            status, _headers, _body = client.get(path, accept)
+            status, _headers, body = client.get(path, accept)
             done = time.monotonic()
+            message = "" if status == 200 else categorise(status, body)[1][:160]
             mine.append(Sample(phase_of(scheduled), kind, status, (done - sent) * 1000,
-                               (done - scheduled) * 1000))
+                               (done - scheduled) * 1000, message, round(sent - t_start, 1)))
             scheduled += interval
         client.close()
         with lock:
@@ -503,7 +508,11 @@ def run(base: str, args, limit_s: float) -> dict:
             for cat, hs in sorted(by.items())}
     writes_out = {name: stats([w for w in writes if w.phase == name], b - a)
                   for name, (a, b) in edges.items()} if args.curator else {}
+    failed = [s for s in samples if s.status != 200]
+    normal_errors = [{"phase": s.phase, "kind": s.kind, "status": s.status, "at_s": s.at_s,
+                      "ms": round(s.ms), "message": s.message} for s in failed[:10]]
     return {"normal": normal_out, "hostile": hostile_out, "writes": writes_out,
+            "normal_errors": normal_errors,
             "acknowledged_saves": sum(1 for w in writes if w.status == 303),
             "lessons_written": len(ledger), "write_problems": write_errors[:20],
             "write_problem_count": len(write_errors),
@@ -549,6 +558,9 @@ def print_table(result: dict) -> None:
             if w["n"]:
                 print(f"  {phase:9} saves {w['n']:5}  p50 {w['p50_ms']} ms  p95 {w['p95_ms']} ms"
                       f"  p99 {w['p99_ms']} ms  errors {w['errors']}")
+    for e in result.get("normal_errors", []):
+        print(f"normal error: {e['phase']} {e['kind']} at {e['at_s']} s: {e['status']} after "
+              f"{e['ms']} ms: {e['message']}")
     print(f"\nSERVICE listener: {result['service_listener_connections']} connection(s)")
     rss = result.get("rss")
     if rss:

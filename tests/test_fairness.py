@@ -10,29 +10,35 @@ def fair() -> Fairness:
     return Fairness(short_s=1.0, reserved=1, window_s=60.0)
 
 
-def test_a_client_is_heavy_once_its_queries_took_the_short_limit_in_the_window():
+def heavy(f, client, now, running=()):
+    return f.is_heavy(client, now, list(running))
+
+
+def test_a_client_is_heavy_after_one_long_query_in_the_window():
     f = fair()
     f.record("a", now=0.0, seconds=0.4)
-    f.record("a", now=1.0, seconds=0.4)
-    assert not f.is_heavy(f.weight("a", 1.0, []))
-    f.record("a", now=2.0, seconds=0.3)
-    assert f.is_heavy(f.weight("a", 2.0, []))
+    assert not heavy(f, "a", 1.0)
+    f.record("a", now=2.0, seconds=1.2)
+    assert heavy(f, "a", 2.0)
+    assert not heavy(f, "a", 62.5)                            # it left the window
 
 
-def test_query_time_leaves_the_weight_after_the_window():
+def test_many_short_queries_stay_light_until_ten_short_limits_in_all():
     f = fair()
-    f.record("a", now=0.0, seconds=5.0)
-    f.record("a", now=30.0, seconds=0.1)
-    assert f.is_heavy(f.weight("a", 59.0, []))
-    assert not f.is_heavy(f.weight("a", 61.0, []))
+    for i in range(60):                                       # a 20 ms query every second
+        f.record("a", now=float(i), seconds=0.02)
+    assert not heavy(f, "a", 59.5)
+    for i in range(60):
+        f.record("b", now=i / 2, seconds=0.35)                # 21 s of 0.35 s queries
+    assert heavy(f, "b", 30.0)
 
 
-def test_a_running_query_counts_while_it_runs():
+def test_a_running_query_makes_its_client_heavy_once_it_is_long():
     f = fair()
     f.record("a", now=0.0, seconds=0.01)
     running = [Running("a", since=10.0, heavy=False)]
-    assert not f.is_heavy(f.weight("a", 10.5, running))
-    assert f.is_heavy(f.weight("a", 11.2, running))
+    assert not heavy(f, "a", 10.5, running)
+    assert heavy(f, "a", 11.2, running)
 
 
 def test_unknown_clients_rank_behind_clients_with_a_record_of_short_queries():

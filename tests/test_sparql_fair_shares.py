@@ -96,3 +96,27 @@ def test_a_heavy_client_leaves_the_reserved_worker_to_others(curated_store_path,
     one.join()
     assert light.status_code == 200 and light_s < 1.0
     assert "time limit" in one_out["response"].get_json()["error"]   # not stopped for it
+
+
+def test_a_stopped_worker_is_replaced_at_once_by_the_started_spare(curated_store_path, stop):
+    app = make_app(curated_store_path, SPARQL_WORKERS=1, SPARQL_TIMEOUT_S=1)
+    stop(app)
+    assert ask(app, CHEAP, "127.0.0.3")[0].status_code == 200
+    workers = app.extensions["pockg"].extras["sparql_workers"]
+    deadline = time.monotonic() + 30
+    while workers._spare is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    spare = workers._spare.process.pid
+    killed, _ = ask(app, CARTESIAN, "127.0.0.2")
+    assert killed.status_code == 503 and "time limit" in killed.get_json()["error"]
+    r, seconds = ask(app, CHEAP, "127.0.0.3")
+    assert r.status_code == 200
+    assert spare in {w.process.pid for w in workers._all}     # the spare took the place
+
+
+def test_without_a_spare_no_extra_worker_is_started(curated_store_path, stop):
+    app = make_app(curated_store_path, SPARQL_WORKERS=1, SPARQL_SPARE_WORKER=False)
+    stop(app)
+    assert ask(app, CHEAP, "127.0.0.3")[0].status_code == 200
+    time.sleep(1.0)
+    assert len(app.extensions["pockg"].extras["sparql_workers"].processes) == 1

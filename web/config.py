@@ -22,6 +22,7 @@ class Config:
     # busy, the longest long query of another client is stopped (503) to make room.
     SPARQL_SHORT_QUERY_S = 1.0
     SPARQL_RESERVED_WORKERS = 1
+    SPARQL_SPARE_WORKER = True          # a started worker held back for a stopped one's place
     # The query workers run without network access, each in a network namespace
     # of its own (``unshare -n``, from util-linux; ``unshare -r -n`` when not root),
     # so no query (SERVICE in any disguise) reaches another machine.

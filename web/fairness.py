@@ -3,14 +3,16 @@
 The worker pool (``web.query_worker.WorkerPool``) asks this module three
 questions, under its own lock, with the clock passed in:
 
-* how heavy is a client? Its query time in the last ``window_s`` seconds
-  (finished queries and the ones still running). A client with no short query
-  in the window yet counts half a short query more, so that clients with a
-  record of short queries are served before unknown ones;
-* may a waiting request start now? A *heavy* client (weight at least
-  ``short_s``) may only use the workers that are not reserved: at most
-  ``size - reserved`` long-running queries at a time, so a worker stays free
-  for everyone else;
+* how heavy is a client? Its weight, which orders the waiters, is its query
+  time in the last ``window_s`` seconds (finished queries and the ones still
+  running); a client with no short query in the window yet counts half a
+  short query more, so that clients with a record of short queries are served
+  before unknown ones. It is *heavy* once one of its queries in the window ran
+  ``short_s`` or more (or is running that long), or its queries took ten
+  times that in all;
+* may a waiting request start now? A heavy client may only use the workers
+  that are not reserved: at most ``size - reserved`` long-running queries at
+  a time, so a worker stays free for everyone else;
 * whose query gives way? When a light client waits and every worker is on a
   query that has run past ``short_s``, the longest of them (another client's)
   is stopped (its client gets 503 with Retry-After) and the light query takes
@@ -56,6 +58,7 @@ class Fairness:
     reserved: int = 1            # workers kept from heavy clients
     window_s: float = 60.0       # how far back a client's query time counts
     history: dict = field(default_factory=lambda: defaultdict(deque))   # client -> (when, s)
+    HEAVY_TOTAL = 10             # short limits of query time in the window that make heavy
 
     # -- standing ------------------------------------------------------------------
     def record(self, client: str, now: float, seconds: float) -> None:
@@ -70,8 +73,17 @@ class Fairness:
             total += self.short_s / 2          # unknown so far: behind known short-query clients
         return total
 
-    def is_heavy(self, weight: float) -> bool:
-        return weight >= self.short_s
+    def is_heavy(self, client: str, now: float, running) -> bool:
+        """Heavy: a query of the client's ran ``short_s`` or more in the window (or is
+        running that long now), or its queries took ``HEAVY_TOTAL`` short limits in
+        all (many small queries: a page's worth of SPARQL every second stays light)."""
+        spent = self._trim(client, now)
+        if any(s >= self.short_s for _, s in spent):
+            return True
+        if any(r.client == client and r.since is not None and now - r.since >= self.short_s
+               for r in running):
+            return True
+        return sum(s for _, s in spent) >= self.HEAVY_TOTAL * self.short_s
 
     def _trim(self, client: str, now: float) -> deque:
         spent = self.history[client]
@@ -97,7 +109,7 @@ class Fairness:
         """The waiters in serving order: light before heavy, lighter first, then by arrival."""
         for w in waiters:
             w.weight = self.weight(w.client, now, running)
-            w.heavy = self.is_heavy(w.weight)
+            w.heavy = self.is_heavy(w.client, now, running)
         return sorted(waiters, key=lambda w: (w.heavy, round(w.weight, 1), w.arrived))
 
     def victim(self, waiter: Waiter, running, now: float) -> Running | None:

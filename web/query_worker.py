@@ -629,7 +629,7 @@ class WorkerPool:
     def __init__(self, location: str, size: int = 2, timeout: float = 10.0,
                  sandbox_mode: object = "auto", allow_unsandboxed: bool = False,
                  queue_wait: float = 2.0, memory_mb: int = 0, short_s: float = 1.0,
-                 reserved: int = 1, window_s: float = 60.0):
+                 reserved: int = 1, window_s: float = 60.0, spare: bool = True):
         self.sandbox = sandbox(sandbox_mode)
         if not self.sandbox and not allow_unsandboxed:
             raise NoSandbox(self.sandbox.reason)
@@ -648,6 +648,11 @@ class WorkerPool:
         self._running: dict[Worker, Running] = {}
         self._waiting: list[Waiter] = []
         self._preempting = 0          # stopped queries whose workers are not yet freed
+        # one started, ready worker held back: a stopped or killed worker's place is
+        # taken at once instead of after a start (~0.3 s); off with spare=False
+        self.spare_wanted = bool(spare)
+        self._spare: Worker | None = None
+        self._spare_starting = False
         self._live = 0
         self._closed = False
         self.generation = 0
@@ -709,11 +714,49 @@ class WorkerPool:
             self._all.discard(worker)
             self._live -= 1
             threading.Thread(target=worker.stop, daemon=True).start()
-        worker = Worker(self.location, self.sandbox.command, self.memory_mb)
+        worker = self._use_spare() or Worker(self.location, self.sandbox.command, self.memory_mb)
         worker.generation = self.generation
         self._live += 1
         self._all.add(worker)
         return worker
+
+    def _use_spare(self) -> Worker | None:
+        """The ready spare (under the lock), if it opened the current store; a new
+        spare is started in the background either way."""
+        spare, self._spare = self._spare, None
+        if spare is not None and spare.generation != self.generation:
+            threading.Thread(target=spare.stop, daemon=True).start()
+            spare = None
+        self._refill_spare()
+        return spare
+
+    def _refill_spare(self) -> None:
+        """Start a spare in the background when one is wanted and none is there (under the lock)."""
+        if not self.spare_wanted or self._spare is not None or self._spare_starting or self._closed:
+            return
+        self._spare_starting = True
+        threading.Thread(target=self._start_spare, args=(self.generation,), daemon=True,
+                         name="pockg-spare-worker").start()
+
+    def _start_spare(self, generation: int) -> None:
+        try:
+            spare = Worker(self.location, self.sandbox.command, self.memory_mb)
+            spare.generation = generation
+            spare.wait_ready(self.START_TIMEOUT)
+        except Exception:  # noqa: BLE001 - no spare then; requests start their own workers
+            with self._cond:
+                self._spare_starting = False
+                self.spare_wanted = False       # do not retry a start that fails
+            return
+        with self._cond:
+            self._spare_starting = False
+            if self._closed or self._spare is not None:
+                keep = False
+            else:
+                self._spare, keep = spare, True
+                self._cond.notify_all()
+        if not keep:
+            spare.stop()
 
     def _preempt(self, record: Running) -> None:
         """Stop ``record``'s query (under the lock): its worker is killed, its
@@ -731,10 +774,10 @@ class WorkerPool:
         if not me.heavy:
             return "every query worker is busy; try again shortly"
         slots = self.fairness.heavy_slots(self.size)
-        return (f"every query worker this client may use now is busy: its queries took "
-                f"{me.weight:.1f} s in the last {self.fairness.window_s:g} s, and long queries "
-                f"share {slots} of the {self.size} workers so that short ones are answered at "
-                "once; try again shortly, or narrow the query down")
+        return (f"every query worker this client may use now is busy: it ran long queries "
+                f"(over {self.fairness.short_s:g} s) in the last {self.fairness.window_s:g} s, "
+                f"and long queries share {slots} of the {self.size} workers so that short ones "
+                "are answered at once; try again shortly, or narrow the query down")
 
     # -- giving it back ----------------------------------------------------------------
     def _finish(self, worker: Worker, record: Running, healthy: bool) -> None:
@@ -773,6 +816,13 @@ class WorkerPool:
             return
         with self._cond:
             if self._live >= self.size or self._closed:
+                return
+            spare = self._use_spare()
+            if spare is not None:
+                self._live += 1
+                self._all.add(spare)
+                self._idle.append(spare)
+                self._cond.notify_all()
                 return
             self._live += 1
             generation = self.generation
@@ -841,6 +891,9 @@ class WorkerPool:
             idle, self._idle = self._idle, []
             busy = self._all - set(idle)
             self._all = set()
+            if self._spare is not None:
+                idle.append(self._spare)
+                self._spare = None
             self._cond.notify_all()
         for worker in idle:
             worker.stop()
@@ -849,9 +902,9 @@ class WorkerPool:
 
     @property
     def processes(self) -> list:
-        """The worker processes (for tests and health checks)."""
+        """The worker processes (for tests and health checks), the spare included."""
         with self._cond:
-            return [w.process for w in self._all]
+            return [w.process for w in [*self._all, *([self._spare] if self._spare else [])]]
 
 
 def _main(argv: list[str]) -> int:

@@ -278,6 +278,7 @@ def pool() -> qw.WorkerPool:
                                     short_s=float(config.get("SPARQL_SHORT_QUERY_S", 1.0)),
                                     reserved=int(config.get("SPARQL_RESERVED_WORKERS", 1)),
                                     window_s=float(config.get("SPARQL_CLIENT_WINDOW_S", 60)),
+                                    spare=flag(config.get("SPARQL_SPARE_WORKER", True)),
                                     sandbox_mode=config.get("SPARQL_SANDBOX", "auto"),
                                     allow_unsandboxed=flag(config.get("SPARQL_ALLOW_UNSANDBOXED")))
             extras["sparql_workers"] = workers
