@@ -493,10 +493,10 @@ def _control_socket(app, settings):
 
 # -- commands kept in modules of their own (pockg/cli_*.py) ------------------------
 def _register_commands() -> None:
-    from pockg import cli_curation, cli_ingest, cli_link
+    from pockg import cli_curation, cli_ingest, cli_link, cli_load
 
     for command in (cli_ingest.ingest, cli_link.link, cli_curation.user, cli_curation.backup,
-                    cli_curation.restore, cli_curation.export_data):
+                    cli_curation.restore, cli_curation.export_data, cli_load.load):
         main.add_command(command)
 
 
