@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import itertools
 import mmap
 import os
 import shutil
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
@@ -81,7 +82,7 @@ def pieces(data: bytes, n: int) -> list[tuple[int, int]]:
         if cuts[-1] < cut < size:
             cuts.append(cut)
     cuts.append(size)
-    return list(zip(cuts[:-1], cuts[1:]))
+    return list(itertools.pairwise(cuts))
 
 
 def _read(path: Path):

@@ -78,6 +78,7 @@ def test_a_client_cannot_stop_its_own_long_query(curated_store_path, stop):
     r, seconds = ask(app, CHEAP, "127.0.0.2")
     hog.join()
     assert r.status_code == 503 and "busy" in r.get_json()["error"]
+    assert seconds >= 0.5      # it waited (until its own query made it heavy); stopped nothing
     assert "time limit" in hogged["response"].get_json()["error"]
 
 
@@ -86,12 +87,13 @@ def test_a_heavy_client_leaves_the_reserved_worker_to_others(curated_store_path,
                    SPARQL_TIMEOUT_S=2, SPARQL_QUEUE_WAIT_S=1.0)
     stop(app)
     assert ask(app, CHEAP, "127.0.0.3")[0].status_code == 200
-    first, seconds = ask(app, CARTESIAN, "127.0.0.2")         # 2 s: now a heavy client
+    first, _ = ask(app, CARTESIAN, "127.0.0.2")               # 2 s: now a heavy client
     assert first.status_code == 503 and "time limit" in first.get_json()["error"]
     one, one_out = in_background(app, CARTESIAN, "127.0.0.2")
     time.sleep(0.3)
     r, second_s = ask(app, CARTESIAN, "127.0.0.2")              # its second long query waits
     assert r.status_code == 503 and "this client may use" in r.get_json()["error"]
+    assert second_s < 0.9                          # a heavy client waits 0.5 s, not 1 s
     light, light_s = ask(app, CHEAP, "127.0.0.3")               # the reserved worker is free
     one.join()
     assert light.status_code == 200 and light_s < 1.0
@@ -109,7 +111,7 @@ def test_a_stopped_worker_is_replaced_at_once_by_the_started_spare(curated_store
     spare = workers._spare.process.pid
     killed, _ = ask(app, CARTESIAN, "127.0.0.2")
     assert killed.status_code == 503 and "time limit" in killed.get_json()["error"]
-    r, seconds = ask(app, CHEAP, "127.0.0.3")
+    r, _ = ask(app, CHEAP, "127.0.0.3")
     assert r.status_code == 200
     assert spare in {w.process.pid for w in workers._all}     # the spare took the place
 
