@@ -393,3 +393,35 @@ def test_the_dashboard_counts_lessons_by_state_mission_and_tier(clients):
     assert V.ID + "operation/MONUC" in data["by_mission"]
     assert all("median_days" in v for v in data["time_in_state"].values())
     assert json.dumps(data)
+
+
+def form_of(client) -> dict:
+    """The hidden fields of a fresh "Submit an observation" form."""
+    page = client.get("/lessons/new").get_data(as_text=True)
+    return {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+            for name in ("csrf_token", "submission")}
+
+
+def test_the_same_submission_sent_twice_makes_one_lesson(app, clients):
+    contributor = clients["contributor"]
+    data = {"prefLabel": "Double-clicked submit", "observation": "Sent twice by accident.",
+            "publicity": "concept/PUB-PUBLIC", **form_of(contributor)}
+    first = contributor.post("/lessons/new", data=data)
+    second = contributor.post("/lessons/new", data=data)          # the retry
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert first.headers["Location"].endswith("/" + data["submission"])
+    state = app.extensions["pockg"]
+    everything = state.curation.list(state.accounts.get("curator"))
+    assert [r["title"] for r in everything].count("Double-clicked submit") == 1
+    assert state.curation.get(data["submission"], state.accounts.get("curator")).revision == 1
+
+
+def test_another_users_submission_id_is_refused_not_taken_over(app, clients):
+    data = {"prefLabel": "Mine", "observation": "Submitted by the contributor.",
+            "publicity": "concept/PUB-PUBLIC", **form_of(clients["contributor"])}
+    assert clients["contributor"].post("/lessons/new", data=data).status_code == 303
+    taken = {**data, "prefLabel": "Theirs", "csrf_token": form_of(clients["curator"])["csrf_token"]}
+    assert clients["curator"].post("/lessons/new", data=taken).status_code == 409
+    page = clients["contributor"].get(f"/lessons/{data['submission']}").get_data(as_text=True)
+    assert "Mine" in page and "Theirs" not in page

@@ -18,7 +18,7 @@ from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, rend
 
 from pockg.curation.fields import compact
 from pockg.curation.roles import at_least
-from pockg.curation.service import FieldErrors, parse_values
+from pockg.curation.service import FieldErrors, is_new_lesson_id, new_lesson_id, parse_values
 from pockg.errors import Conflict
 from web.i18n import current_language
 from web.state import current
@@ -190,12 +190,17 @@ def _can_edit(record) -> bool:
 # -- writing ----------------------------------------------------------------------
 @bp.route("/new", methods=["GET", "POST"])
 def new():
+    # The form carries the id its lesson will have: a retried submission (a double
+    # click, a reload after a lost answer) finds it saved and creates no second one.
     errors, values = {}, {}
+    submission = request.form.get("submission")
+    if not is_new_lesson_id(submission):
+        submission = new_lesson_id()
     if request.method == "POST":
         values, errors = _form_values()
         if not errors:
             try:
-                lesson_id = service().create(values, g.user)
+                lesson_id = service().create(values, g.user, lesson_id=submission)
             except FieldErrors as exc:
                 errors = exc.errors
             else:
@@ -204,7 +209,7 @@ def new():
     status = 422 if errors else 200
     return render_template("lessons/form.html", groups=form_groups(values), errors=errors,
                            title="Submit an observation", action=url_for("lessons.new"),
-                           base=None), status
+                           base=None, submission=submission), status
 
 
 @bp.route("/<lesson_id>/edit", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ moves it to the graph of its new tier, all in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,7 +296,14 @@ class Curation:
         errors = self.check_values(values)
         if errors:
             raise FieldErrors(errors)
-        self._writer().write(lambda store: self._create_change(store, values, actor, lesson_id, kind))
+
+        def plan(store):
+            found = self._find(store, lesson_id)
+            if found is not None and found.creator == actor.iri and kind == "create":
+                return None             # the same submission again (a retry): saved already
+            return self._create_change(store, values, actor, lesson_id, kind)
+
+        self._writer().write(plan)
         return lesson_id
 
     def create_many(self, values_list: list[dict], actor: User, kind: str = "import") -> list[str]:
@@ -523,6 +531,11 @@ class Curation:
 
 def new_lesson_id() -> str:
     return f"L-{dt.date.today():%Y%m%d}-{secrets.token_hex(6)}"
+
+
+def is_new_lesson_id(text: str | None) -> bool:
+    """Whether ``text`` has the shape ``new_lesson_id`` gives (a form's own id)."""
+    return bool(text) and re.fullmatch(r"L-\d{8}-[0-9a-f]{12}", text) is not None
 
 
 def by_path_name(fields, path: str) -> str:
