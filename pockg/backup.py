@@ -29,6 +29,27 @@ def _manifest(target: Path, store, via: str) -> dict:
     return info
 
 
+def replaced_stamp() -> str:
+    """The time in the name of a store kept aside (``<store>.replaced-<stamp>``)."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def set_aside(location: Path, stamp: str) -> Path:
+    """Move the store at ``location`` beside itself, kept: ``<name>.replaced-<stamp>``."""
+    kept = location.with_name(f"{location.name}.replaced-{stamp}")
+    location.rename(kept)
+    return kept
+
+
+def drop_derived(location: Path) -> None:
+    """Remove what was derived from a store that is gone (the search index and the
+    public replica): both are made again from the new store."""
+    from pockg.replica import location_of
+
+    location.with_name(location.name + ".search.sqlite").unlink(missing_ok=True)
+    shutil.rmtree(location_of(str(location)), ignore_errors=True)
+
+
 def _prepare(target: Path) -> Path:
     target = Path(target).resolve()
     if target.exists() and any(target.iterdir()):
@@ -88,21 +109,17 @@ def restore(source: Path, store_location: str, db_path: str) -> dict:
     from pockg.control import ServingLock
 
     location = Path(store_location)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = replaced_stamp()
     serving = ServingLock(str(location), exclusive=True)   # no server, read-only ones included
     try:
         if location.exists():
             open_store(location).close()        # nor any other writer
-            location.rename(location.with_name(f"{location.name}.replaced-{stamp}"))
+            set_aside(location, stamp)
         shutil.copytree(source / "store", location)
         _restore_accounts(source, db_path, stamp)
     finally:
         serving.release()
-    index = location.with_name(location.name + ".search.sqlite")
-    index.unlink(missing_ok=True)               # rebuilt from the restored store on first use
-    from pockg.replica import location_of
-
-    shutil.rmtree(location_of(str(location)), ignore_errors=True)   # derived: re-made at start
+    drop_derived(location)             # the index on first use, the replica at the next start
     return info
 
 

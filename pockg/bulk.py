@@ -21,7 +21,6 @@ piece (a file full of blank nodes loads on one thread).
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import itertools
 import mmap
@@ -221,6 +220,7 @@ def load_store(location: str | os.PathLike, files: Iterable[Path], graph: str | 
     dropped): much faster than copying quads one by one. Returns counts and
     timings; ``seconds`` and ``rate`` are the load into the store itself.
     """
+    from pockg.backup import drop_derived, replaced_stamp, set_aside
     from pockg.control import ServingLock
     from pockg.replica import location_of
     from pockg.store import open_store
@@ -267,16 +267,11 @@ def load_store(location: str | os.PathLike, files: Iterable[Path], graph: str | 
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        kept = None
-        if location.exists():
-            kept = location.with_name(f"{location.name}.replaced-{stamp}")
-            location.rename(kept)
+        kept = set_aside(location, replaced_stamp()) if location.exists() else None
         staging.rename(location)
-        shutil.rmtree(public_location, ignore_errors=True)   # derived from the old contents
+        drop_derived(location)                               # made from the old contents
         if replica:
             public_staging.rename(public_location)
-        location.with_name(location.name + ".search.sqlite").unlink(missing_ok=True)
     finally:
         serving.release()
     return {"quads": quads, "graphs": graphs, "seconds": seconds, "files": len(files),
