@@ -70,9 +70,12 @@ class RemoteStore:
         return sw
 
     def _run(self, query: str, bindings: Mapping[str, Term] | None):
-        if bindings:
-            raise QueryError("a remote endpoint takes parameters through the library's "
-                             "VALUES blocks, not bindings")
+        from pockg.store import bind
+
+        query, left = bind(query, bindings)
+        if left:
+            raise QueryError(f"a remote endpoint takes parameters through empty VALUES "
+                             f"blocks; the query has none for {', '.join(sorted(left))}")
         from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
         try:

@@ -2,12 +2,16 @@
 
 ``EmbeddedStore`` is Oxigraph (pyoxigraph) on disk, or in memory for tests.
 Queries see the union of the named graphs as their default graph, and take
-parameters as bound RDF terms (``bindings``), never as spliced text. A bound
-variable must be one the query projects (Oxigraph's SEP-0007 substitution).
+parameters as bound RDF terms (``bindings``), never as spliced text: a
+variable with an empty ``VALUES ?var {}`` block in the query is bound there
+(``pockg.sparql_values``: Oxigraph plans from it, on every engine); any other
+is bound by Oxigraph's SEP-0007 substitution, and must be one the query
+projects.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,7 @@ import pyoxigraph as ox
 
 from pockg.config import MEMORY
 from pockg.errors import QueryError, StoreError
+from pockg.sparql_values import fill_values, has_placeholder
 from pockg.vocab import PREFIXES
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -42,6 +47,21 @@ class SelectResult:
     def values(self, column: str) -> list[str]:
         """The plain values of one column (IRIs and lexical forms)."""
         return [row[column].value for row in self.rows if column in row]
+
+
+EMPTY_VALUES = re.compile(r"VALUES\s+\?(\w+)\s*\{\s*\}")
+
+
+def bind(query: str, bindings: Mapping[str, Term] | None) -> tuple[str, dict]:
+    """Fill the ``VALUES ?var {}`` placeholders of bound variables; the bindings left."""
+    if not bindings:
+        return query, {}
+    placed = {k: [v] for k, v in bindings.items() if has_placeholder(query, k)}
+    query = fill_values(query, placed)
+    missing = EMPTY_VALUES.findall(query)
+    if missing:                  # an empty block would silently match nothing
+        raise QueryError(f"no value given for the parameter(s) {', '.join(sorted(set(missing)))}")
+    return query, {k: v for k, v in bindings.items() if k not in placed}
 
 
 class EmbeddedStore:
@@ -75,6 +95,7 @@ class EmbeddedStore:
         return {"use_default_graph_as_union": True}
 
     def _query(self, query: str, bindings: Mapping[str, Term] | None):
+        query, bindings = bind(query, bindings)
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             return self._store.query(

@@ -269,6 +269,22 @@ def test_parameters_reach_the_engine(lib, store, remote, engine):
         assert other.rows != default.rows or not default.rows, f"{name}: {params} changed nothing"
 
 
+def test_bound_parameters_reach_every_engine_through_values_placeholders(store, remote, engine):
+    """A bound term fills the query's empty VALUES block, on each engine as embedded;
+    a variable without a placeholder is refused remotely, not spliced in."""
+    monuc = ox.NamedNode("https://w3id.org/pockg/id/operation/MONUC")
+    query = ("SELECT ?label WHERE { VALUES ?op {} ?op skos:prefLabel ?label } ORDER BY ?label")
+    expected = store.select(query, {"op": monuc}).values("label")
+    assert "MONUC" in " ".join(expected)
+    assert remote.select(query, {"op": monuc}).values("label") == expected
+    operation = ox.NamedNode("https://w3id.org/pockg/ontology#PeaceOperation")
+    ask = "ASK { VALUES ?x {} VALUES ?cls {} ?x a ?cls }"
+    assert remote.ask(ask, {"x": monuc, "cls": operation}) is True
+    assert remote.ask(ask, {"x": operation, "cls": monuc}) is False
+    with pytest.raises(QueryError, match="VALUES"):
+        remote.select("SELECT ?s WHERE { ?s ?p ?o }", {"s": monuc})
+
+
 # -- (b) the loaded graph, and Virtuoso's own graphs kept out ----------------------
 
 GRAPH_COUNTS = f"""

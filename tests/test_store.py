@@ -64,3 +64,16 @@ def test_on_disk_store_persists_and_refuses_a_second_writer(tmp_path):
 def test_binding_a_variable_the_query_does_not_project_is_a_query_error(store):
     with pytest.raises(QueryError, match="cannot bind"):
         store.select("SELECT ?s WHERE { ?s ?p ?o }", {"o": ox.Literal("one")})
+
+
+def test_a_bound_variable_with_a_values_placeholder_is_bound_there(store):
+    q = "SELECT ?s ?o WHERE { VALUES ?o {} ?s <http://example.org/p> ?o }"
+    assert store.select(q, {"o": ox.Literal("one")}).values("s") == [EX + "a"]
+    hostile = ox.Literal('one" } UNION { ?s ?p ?o } #')
+    assert store.select(q, {"o": hostile}).rows == []        # a term, serialised: no injection
+
+
+def test_a_placeholder_left_without_a_value_is_an_error_not_an_empty_answer(store):
+    q = "SELECT ?s WHERE { VALUES ?s {} VALUES ?o {} ?s <http://example.org/p> ?o }"
+    with pytest.raises(QueryError, match=r"no value given for the parameter\(s\) o"):
+        store.select(q, {"s": ox.NamedNode(EX + "a")})

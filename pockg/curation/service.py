@@ -277,7 +277,8 @@ class Curation:
         if spec.allowed and term.value not in spec.allowed:
             return [f"{compact(term.value)} is not one of "
                     + ", ".join(compact(a) for a in spec.allowed)]
-        if spec.cls and not store.ask("ASK { ?x a ?cls }", {"x": term, "cls": ox.NamedNode(spec.cls)}):
+        if spec.cls and not store.ask("ASK { VALUES ?x {} VALUES ?cls {} ?x a ?cls }",
+                                               {"x": term, "cls": ox.NamedNode(spec.cls)}):
             return [f"{compact(term.value)} is not a {compact(spec.cls).rsplit('#', 1)[-1]} of the graph"]
         return []
 

@@ -192,6 +192,7 @@ def linker_quads(graph: str) -> list[ox.Quad]:
 # -- reading ------------------------------------------------------------------
 _PASSAGES_Q = """
 SELECT ?version ?passage ?text ?order ?class ?section WHERE {
+  VALUES ?version {}
   ?passage dcterms:isPartOf ?version ; pockg:text ?text .
   OPTIONAL { ?passage pockg:order ?order }
   OPTIONAL { ?passage pockg:inSection ?section }
@@ -202,10 +203,10 @@ KIND_OF_CLASS = {V.term("Heading"): "heading", V.term("Footnote"): "footnote",
                  V.term("OperativeParagraph"): "operative"}
 
 _VERSION_Q = """
-SELECT ?doc ?version WHERE { ?doc pockg:currentVersion ?version }
+SELECT ?doc ?version WHERE { VALUES ?doc {} ?doc pockg:currentVersion ?version }
 """
 
-_TEXT_Q = """SELECT ?passage ?text WHERE { ?passage pockg:text ?text }"""
+_TEXT_Q = """SELECT ?passage ?text WHERE { VALUES ?passage {} ?passage pockg:text ?text }"""
 
 _LINKS_Q = """
 SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator WHERE {
@@ -221,7 +222,7 @@ SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator WHERE 
 """
 
 _LINK_Q = """
-SELECT ?link ?g ?p ?o WHERE { GRAPH ?g { ?link ?p ?o } }
+SELECT ?link ?g ?p ?o WHERE { VALUES ?link {} GRAPH ?g { ?link ?p ?o } }
 """
 
 
@@ -398,7 +399,7 @@ def manual_link(store, passage_iri: str, start: int, end: int, concept_iri: str,
         raise NotFound(f"no passage with text {passage_iri}")
     text = rows[0]["text"].value
     body = concept_iri if concept_iri.startswith(("http://", "https://")) else CONCEPT + concept_iri
-    kinds = store.select("SELECT ?c ?t WHERE { ?c a ?t }", {"c": _n(body)}).values("t")
+    kinds = store.select("SELECT ?c ?t WHERE { VALUES ?c {} ?c a ?t }", {"c": _n(body)}).values("t")
     if not kinds:
         raise NotFound(f"{body} is not in the graph")
     entity = V.SKOS + "Concept" not in kinds
@@ -409,6 +410,7 @@ def manual_link(store, passage_iri: str, start: int, end: int, concept_iri: str,
 # -- retrieval --------------------------------------------------------------------
 _ABOUT_Q = """
 SELECT ?concept ?body ?passage ?link ?exact ?start ?end ?score ?status WHERE {
+  VALUES ?concept {}
   ?body skos:broader* ?concept .
   ?link a pockg:ConceptLink ; oa:hasBody ?body ; pockg:linkStatus ?status ; oa:hasTarget ?t .
   ?t oa:hasSource ?passage ; oa:hasSelector ?qs , ?ps .
