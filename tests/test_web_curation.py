@@ -425,3 +425,24 @@ def test_another_users_submission_id_is_refused_not_taken_over(app, clients):
     assert clients["curator"].post("/lessons/new", data=taken).status_code == 409
     page = clients["contributor"].get(f"/lessons/{data['submission']}").get_data(as_text=True)
     assert "Mine" in page and "Theirs" not in page
+
+
+def test_a_signed_in_page_is_never_kept_for_someone_else(app, clients):
+    """Two people with the same role: each page shows its own viewer and form token."""
+    page = "/id/operation/MONUC"
+    first = clients["contributor"].get(page).get_data(as_text=True)
+    author = signed_in(app, "author")
+    second = author.get(page).get_data(as_text=True)
+    assert '<span class="who">contributor ' in first
+    assert '<span class="who">author ' in second and '<span class="who">contributor' not in second
+    token = re.search(r'name="csrf_token" value="([^"]+)"', second).group(1)
+    assert token == token_of(author, "/lessons/new")          # the author's own token
+
+
+def test_a_one_time_message_is_not_kept_for_other_readers(app):
+    page = "/id/operation/UNAMID"
+    reader = app.test_client()
+    with reader.session_transaction() as session:
+        session["_flashes"] = [("message", "Only for this reader")]
+    assert "Only for this reader" in reader.get(page).get_data(as_text=True)
+    assert "Only for this reader" not in app.test_client().get(page).get_data(as_text=True)

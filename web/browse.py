@@ -9,12 +9,11 @@ import threading
 from collections import OrderedDict
 
 import pyoxigraph as ox
-from flask import (Blueprint, g, Response, abort, current_app, jsonify, render_template,
+from flask import (Blueprint, g, Response, session, abort, current_app, jsonify, render_template,
                    request)
 
 from pockg import vocab as V
 from pockg.config import MEMORY
-from pockg.curation.graphs import sees_everything
 from pockg.errors import NotFound
 from pockg.replica import touches_public
 from web import model, urls
@@ -139,11 +138,9 @@ def show(iri: str, fmt: str | None):
     if not model.exists(store, iri):
         raise NotFound(f"the graph has nothing about <{iri}>")
     cache = page_cache()
-    if cache is None:
+    if cache is None or not cacheable():
         return render_entity(store, iri, mime)
-    user = g.get("user")
-    key = (request.url_root, request.path, request.query_string, mime, current_language(),
-           user.role if user else None)
+    key = (request.url_root, request.path, request.query_string, mime, current_language())
     kept = cache.get(key)
     if kept is None:
         response = render_entity(store, iri, mime)
@@ -151,6 +148,13 @@ def show(iri: str, fmt: str | None):
         return response
     body, headers = kept
     return Response(body, headers=headers)
+
+
+def cacheable() -> bool:
+    """Whether this request's page may be kept and served to others: only pages for
+    people not signed in (a signed-in page shows its user's name and form token),
+    and none that shows a one-time message (flash)."""
+    return g.get("user") is None and "_flashes" not in session
 
 
 def render_entity(store, iri: str, mime: str):
@@ -175,15 +179,16 @@ def render_entity(store, iri: str, mime: str):
 
 
 # -- the page cache ------------------------------------------------------------
-# An entity page depends only on the store, the request URL (host, path, query
-# string), the negotiated format, the language and the viewer's role (which
-# graphs they may see). An on-disk store changes only through the app's own
-# writer, which empties the cache after each change; so rendered pages are
-# kept between writes, up to PAGE_CACHE_BYTES (config;
-# 0 turns the cache off). Rendering a page costs 40-120 ms of Python (queries
-# for statements, sources, labels and links, then the template); a kept page
-# costs about 1 ms, which is what lets the server answer hundreds of entity
-# pages a second on 2 cores (benchmarks/load_test.py).
+# A page for people not signed in depends only on what readers may see, the
+# request URL (host, path, query string), the negotiated format and the
+# language (``cacheable``: signed-in pages carry their user's name and form
+# token, and are never kept). What readers see changes only through the app's
+# own writer, which empties the cache after each such change (a draft's does
+# not); so rendered pages are kept between writes, up to PAGE_CACHE_BYTES
+# (config; 0 turns the cache off). Rendering a page costs 40-120 ms of Python
+# (queries for statements, sources, labels and links, then the template); a
+# kept page costs about 1 ms, which is what lets the server answer hundreds
+# of entity pages a second on 2 cores (benchmarks/load_test.py).
 PAGE_CACHE_BYTES = 64 * 1024 * 1024
 _cache_lock = threading.Lock()
 
@@ -202,14 +207,10 @@ class PageCache:
             self.size = 0
 
     def forget(self, change) -> None:
-        """After a write: every page if readers can see the change, else only the
-        pages of roles that see everything (a draft edit keeps the public pages)."""
+        """After a write: every kept page if readers can see the change (a draft
+        edit keeps them all)."""
         if touches_public(change):
             self.clear()
-            return
-        with self._lock:
-            for key in [k for k in self._items if sees_everything(k[-1])]:
-                self.size -= len(self._items.pop(key)[0])
 
     def get(self, key):
         with self._lock:
