@@ -13,7 +13,7 @@ import pytest
 from pockg import vocab as V
 from pockg.writer import Change
 from web import create_app
-from web.browse import page_cache
+from web.page_cache import page_cache
 from web.search import get_index as search_index
 from web.sparql import pool
 
@@ -62,3 +62,24 @@ def test_a_change_readers_can_see_refreshes_their_pages_index_and_workers(app):
         assert cache.get(("reader-page",)) is None
         assert app.extensions["pockg"].extras["search"] is not index
         assert workers.generation == generation + 1
+
+
+def test_readers_pages_are_served_from_the_cache_until_they_could_change(app):
+    state = app.extensions["pockg"]
+    calls = []
+    select = state.replica.select
+    state.replica.select = lambda *a, **k: calls.append(1) or select(*a, **k)
+    reader = app.test_client()
+    for page in ("/", "/compare?missions=MONUC,UNAMID", "/queries/drafting-lead"):
+        first = reader.get(page)
+        asked = len(calls)
+        again = reader.get(page)
+        assert first.status_code == again.status_code == 200
+        assert again.data == first.data and len(calls) == asked, page     # kept: no query
+    asked = len(calls)
+    write_into(app, DRAFT, "a draft")
+    reader.get("/")
+    assert len(calls) == asked                       # a draft changes nothing readers see
+    write_into(app, PUBLIC, "published")
+    reader.get("/")
+    assert len(calls) > asked                        # rendered again after a public change

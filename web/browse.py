@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import datetime
-
 import io
-import threading
-from collections import OrderedDict
 
 import pyoxigraph as ox
-from flask import (Blueprint, g, Response, session, abort, current_app, jsonify, render_template,
-                   request)
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from pockg import vocab as V
-from pockg.config import MEMORY
 from pockg.errors import NotFound
-from pockg.replica import touches_public
 from web import model, urls
 from web.i18n import current_language
+from web.page_cache import cached
 from web.state import current
 
 bp = Blueprint("browse", __name__)
@@ -56,6 +51,7 @@ def is_web_url(value: str | None) -> bool:
 
 
 @bp.get("/")
+@cached
 def home():
     store = current().store
     counts = {r["c"].value: int(r["n"].value) for r in store.select(
@@ -93,6 +89,7 @@ def _wants_json() -> bool:
 
 
 @bp.get("/list/<kind>")
+@cached
 def listing(kind: str):
     if kind not in KINDS:
         abort(404, description=f"no list named {kind!r}")
@@ -104,6 +101,7 @@ def listing(kind: str):
 
 
 @bp.get("/id/<path:path>")
+@cached
 def entity(path: str):
     fmt = request.args.get("format") or None
     for suffix in SUFFIX:
@@ -118,6 +116,7 @@ def entity(path: str):
 
 
 @bp.get("/resource")
+@cached
 def resource():
     uri = urls.iri_argument("uri", "show")
     return show(uri, request.args.get("format") or None)
@@ -137,28 +136,11 @@ def show(iri: str, fmt: str | None):
     mime = negotiate(fmt)
     if not model.exists(store, iri):
         raise NotFound(f"the graph has nothing about <{iri}>")
-    cache = page_cache()
-    if cache is None or not cacheable():
-        return render_entity(store, iri, mime)
-    key = (request.url_root, request.path, request.query_string, mime, current_language())
-    kept = cache.get(key)
-    if kept is None:
-        response = render_entity(store, iri, mime)
-        cache.put(key, (response.get_data(), list(response.headers.items())))
-        return response
-    body, headers = kept
-    return Response(body, headers=headers)
-
-
-def cacheable() -> bool:
-    """Whether this request's page may be kept and served to others: only pages for
-    people not signed in (a signed-in page shows its user's name and form token),
-    and none that shows a one-time message (flash)."""
-    return g.get("user") is None and "_flashes" not in session
+    return render_entity(store, iri, mime)
 
 
 def render_entity(store, iri: str, mime: str):
-    """The page of ``iri`` (or its twin in ``mime``); ``show`` caches it."""
+    """The page of ``iri`` (or its twin in ``mime``)."""
     if mime in RDF_FORMATS:
         out = io.BytesIO()
         ox.serialize(model.concise_description(store, iri), out, RDF_FORMATS[mime][1],
@@ -176,81 +158,6 @@ def render_entity(store, iri: str, mime: str):
         response.headers["Content-Language"] = current_language()
     response.vary.update(["Accept", "Accept-Language", "Cookie"])
     return response
-
-
-# -- the page cache ------------------------------------------------------------
-# A page for people not signed in depends only on what readers may see, the
-# request URL (host, path, query string), the negotiated format and the
-# language (``cacheable``: signed-in pages carry their user's name and form
-# token, and are never kept). What readers see changes only through the app's
-# own writer, which empties the cache after each such change (a draft's does
-# not); so rendered pages are kept between writes, up to PAGE_CACHE_BYTES
-# (config; 0 turns the cache off). Rendering a page costs 40-120 ms of Python
-# (queries for statements, sources, labels and links, then the template); a
-# kept page costs about 1 ms, which is what lets the server answer hundreds
-# of entity pages a second on 2 cores (benchmarks/load_test.py).
-PAGE_CACHE_BYTES = 64 * 1024 * 1024
-_cache_lock = threading.Lock()
-
-
-class PageCache:
-    """A thread-safe LRU of rendered responses, bounded by the bytes of their bodies."""
-
-    def __init__(self, limit: int):
-        self.limit, self.size = limit, 0
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def clear(self, *_) -> None:
-        with self._lock:
-            self._items.clear()
-            self.size = 0
-
-    def forget(self, change) -> None:
-        """After a write: every kept page if readers can see the change (a draft
-        edit keeps them all)."""
-        if touches_public(change):
-            self.clear()
-
-    def get(self, key):
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key, value) -> None:
-        size = len(value[0])
-        if size > self.limit // 8:   # one huge page never empties the cache
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.size -= len(old[0])
-            self._items[key] = value
-            self.size += size
-            while self.size > self.limit:
-                _, dropped = self._items.popitem(last=False)
-                self.size -= len(dropped[0])
-
-
-def page_cache() -> PageCache | None:
-    """The app's page cache, or None when the store may change (in memory, or given)."""
-    state = current()
-    found = state.extras.get("page_cache", False)
-    if found is not False:
-        return found
-    with _cache_lock:
-        found = state.extras.get("page_cache", False)
-        if found is False:
-            limit = int(current_app.config.get("PAGE_CACHE_BYTES", PAGE_CACHE_BYTES) or 0)
-            own_store = (state.settings.store != MEMORY
-                         and current_app.config.get("STORE_OBJECT") is None)
-            found = PageCache(limit) if limit > 0 and own_store else None
-            if found is not None and state.writer is not None:
-                state.writer.on_change(found.forget)
-            state.extras["page_cache"] = found
-    return found
 
 
 @bp.get("/health")

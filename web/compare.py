@@ -14,6 +14,7 @@ from pockg.errors import QueryError
 from pockg.library import LibraryQuery, Table
 from web import model
 from web.i18n import current_language
+from web.page_cache import cached
 from web.library import (DOWNLOADS, MISSION_TYPES, download, download_url, evidence_names,
                          matrix_queries, operations, param_fields, permalink, read_params,
                          resolve_missions, values_shown)
@@ -24,6 +25,7 @@ DEFAULT = "drafting-lead"
 
 
 @bp.get("/compare")
+@cached
 def page():
     state = current()
     lang = current_language()

@@ -21,6 +21,7 @@ from pockg.errors import QueryError
 from pockg.library import LibraryQuery, Resolver, Table
 from web import model
 from web.i18n import current_language
+from web.page_cache import cached
 from web.state import current
 
 bp = Blueprint("library", __name__)
@@ -32,6 +33,7 @@ DOWNLOADS = {"csv": "text/csv", "json": "application/json", "md": "text/markdown
 
 # -- views -----------------------------------------------------------------
 @bp.get("/queries")
+@cached
 def index():
     cards = library_cards()
     if request.args.get("format") == "json":
@@ -40,6 +42,7 @@ def index():
 
 
 @bp.get("/queries/<name>")
+@cached
 def query(name: str):
     state = current()
     lq = state.library.get(name)          # NotFound → 404

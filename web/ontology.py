@@ -19,6 +19,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 
 from pockg import vocab as V
 from web.i18n import current_language
+from web.page_cache import cached
 from web.state import current
 
 bp = Blueprint("ontology", __name__)
@@ -473,6 +474,7 @@ def _wants_json() -> bool:
 
 
 @bp.get("/ontology")
+@cached
 def index():
     fmt = request.args.get("format")
     if fmt == "ttl" or (not fmt and request.accept_mimetypes.best_match(

@@ -16,6 +16,7 @@ from pockg.errors import NotFound, QueryError
 from pockg.library import Resolver, Table
 from web import model, urls
 from web.i18n import current_language
+from web.page_cache import cached
 from web.library import evidence_names, operations
 from web.state import current
 
@@ -27,6 +28,7 @@ MAX_NEIGHBOURS = 30
 
 # -- coverage heatmap ----------------------------------------------------------
 @bp.get("/compare/heatmap")
+@cached
 def heatmap():
     state = current()
     lang = current_language()
@@ -140,6 +142,7 @@ WIDTH, HEIGHT, RADIUS = 1040, 1040, 250
 
 
 @bp.get("/graph")
+@cached
 def neighbourhood():
     uri = urls.iri_argument("uri", "draw")
     fmt = request.args.get("format")
