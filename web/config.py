@@ -50,6 +50,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
     PAGE_SIZE = 100
+    PAGE_CACHE_BYTES = 64 * 1024 * 1024  # readers' rendered pages kept (web/page_cache.py; 0: off)
 
 
 class DevelopmentConfig(Config):
