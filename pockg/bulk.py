@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from pockg.config import MEMORY
 from pockg.errors import ConfigurationError, DataError, Problem, StoreError
 
 FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".nt": ox.RdfFormat.N_TRIPLES,
@@ -233,6 +234,9 @@ def load_store(location: str | os.PathLike, files: Iterable[Path], graph: str | 
         format_of(f)
         if not f.is_file():
             raise ConfigurationError(f"{f}: no such file")
+    if str(location) == MEMORY:
+        raise ConfigurationError("pockg load makes an on-disk store: give --store PATH, "
+                                 "not :memory:")
     location = Path(location)
     public_location = Path(location_of(str(location)))
     serving = ServingLock(str(location), exclusive=True)    # no server, read-only ones included

@@ -135,6 +135,13 @@ def test_a_file_of_unknown_format_is_refused_by_name(tmp_path):
         load_store(tmp_path / "store", [odd])
 
 
+def test_an_in_memory_target_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigurationError, match=":memory:"):
+        load_store(":memory:", [FIXTURES / "blank-nodes-in-the-middle.nq"])
+    assert not (tmp_path / ":memory:").exists()
+
+
 def test_a_load_is_refused_while_a_server_holds_the_store(tmp_path):
     serving = ServingLock(str(tmp_path / "store"))
     try:
