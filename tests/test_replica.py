@@ -114,3 +114,20 @@ def test_ingest_and_link_commands_bring_the_replica_up_to_date(curated_store_pat
     replica = open_store(store + ".public", read_only=True)
     graphs = [g for g in replica.named_graphs() if "/note" in g]
     assert any("/document/note/" in g for g in graphs) and any("/links/note/" in g for g in graphs)
+
+
+def test_queries_use_the_union_default_graph_only_on_a_store_of_public_graphs(stores):
+    from web import query_worker as qw
+
+    main, public, cur = stores
+    values, _ = parse_values(cur.fields, {"prefLabel": ["secret draft"], "observation": ["o"],
+                                          "publicity": ["concept/PUB-PUBLIC"]})
+    cur.create(values, ANN)
+    job = qw.Job("SELECT ?l WHERE { ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?l "
+                 "FILTER(?l = \"secret draft\") }", None, None, results_format=qw.JSON,
+                 graph_format=qw.TURTLE, max_rows=10, base_iri=None, parsed_check=True)
+    for store, whole in ((main._store, False), (public._store, True)):
+        graphs = qw.store_graphs(store)
+        assert qw.only_public_graphs(store, graphs) is whole
+        outcome = qw.execute(store, job, graphs)
+        assert outcome.status == 200 and b"secret draft" not in outcome.body
