@@ -116,3 +116,15 @@ def test_next_long_says_when_a_running_query_becomes_a_victim():
     running = [Running("a", since=4.2, heavy=True), Running("b", since=None, heavy=False)]
     assert abs(f.next_long(running, 4.5) - 0.7) < 1e-9
     assert f.next_long([], 4.5) is None
+
+
+def test_clients_whose_query_time_left_the_window_are_forgotten():
+    from web.budget import ClientWindows
+
+    windows = ClientWindows(window_s=60.0)
+    for i in range(ClientWindows.SWEEP_EVERY - 1):
+        windows.add(f"10.0.{i // 256}.{i % 256}", now=0.0, seconds=0.01)
+    assert len(windows) == ClientWindows.SWEEP_EVERY - 1
+    assert windows.spent("10.0.0.1", now=61.0) == ()            # aged out: gone on sight
+    windows.add("10.9.9.9", now=61.0, seconds=0.01)              # a sweep: the rest go too
+    assert len(windows) == 1

@@ -10,7 +10,43 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
+
+
+class ClientWindows:
+    """Each client's query time in the last ``window_s`` seconds: (when, seconds)
+    records, trimmed as they age. A client whose records have all aged out is
+    forgotten, so the open web's addresses do not pile up. Not thread-safe: the
+    caller holds its own lock."""
+
+    SWEEP_EVERY = 1024           # records added between sweeps of forgotten clients
+
+    def __init__(self, window_s: float):
+        self.window_s = float(window_s)
+        self._records: dict[str, deque] = {}
+        self._added = 0
+
+    def spent(self, client: str, now: float) -> deque | tuple:
+        """The client's records still in the window, oldest first."""
+        records = self._records.get(client)
+        if records is None:
+            return ()
+        while records and records[0][0] <= now - self.window_s:
+            records.popleft()
+        if not records:
+            del self._records[client]
+            return ()
+        return records
+
+    def add(self, client: str, now: float, seconds: float) -> None:
+        self._records.setdefault(client, deque()).append((now, float(seconds)))
+        self._added += 1
+        if self._added % self.SWEEP_EVERY == 0:
+            for old in [c for c, r in self._records.items() if r[-1][0] <= now - self.window_s]:
+                del self._records[old]
+
+    def __len__(self) -> int:
+        return len(self._records)
 
 
 class ClientBudget:
@@ -18,14 +54,8 @@ class ClientBudget:
         self.budget_s = float(budget_s)
         self.window_s = float(window_s)
         self.clock = clock
-        self._spent: dict[str, deque] = defaultdict(deque)   # client -> (when, seconds)
+        self._spent = ClientWindows(window_s)
         self._lock = threading.Lock()
-
-    def _trim(self, client: str, now: float) -> deque:
-        spent = self._spent[client]
-        while spent and spent[0][0] <= now - self.window_s:
-            spent.popleft()
-        return spent
 
     def retry_after(self, client: str) -> int | None:
         """Seconds to wait when ``client`` is over its budget, else None."""
@@ -33,7 +63,7 @@ class ClientBudget:
             return None
         with self._lock:
             now = self.clock()
-            spent = self._trim(client, now)
+            spent = self._spent.spent(client, now)
             total = sum(s for _, s in spent)
             if total < self.budget_s:
                 return None
@@ -48,5 +78,4 @@ class ClientBudget:
         if self.budget_s <= 0:
             return
         with self._lock:
-            now = self.clock()
-            self._trim(client, now).append((now, float(seconds)))
+            self._spent.add(client, self.clock(), seconds)

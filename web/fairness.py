@@ -24,8 +24,9 @@ Pure bookkeeping: no processes, no locks (the pool holds its own).
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
+
+from web.budget import ClientWindows
 
 
 @dataclass(eq=False)
@@ -49,7 +50,6 @@ class Waiter:
     arrived: float
     weight: float = 0.0
     heavy: bool = False
-    covered: bool = False        # a query was stopped for it; its worker is on the way
 
 
 @dataclass
@@ -57,16 +57,19 @@ class Fairness:
     short_s: float = 1.0         # a query running longer than this is long
     reserved: int = 1            # workers kept from heavy clients
     window_s: float = 60.0       # how far back a client's query time counts
-    history: dict = field(default_factory=lambda: defaultdict(deque))   # client -> (when, s)
+    history: ClientWindows = field(init=False)   # each client's query times in the window
     HEAVY_TOTAL = 10             # short limits of query time in the window that make heavy
+
+    def __post_init__(self) -> None:
+        self.history = ClientWindows(self.window_s)
 
     # -- standing ------------------------------------------------------------------
     def record(self, client: str, now: float, seconds: float) -> None:
         """``client``'s query ran ``seconds`` (finished, stopped or failed)."""
-        self._trim(client, now).append((now, max(0.0, seconds)))
+        self.history.add(client, now, max(0.0, seconds))
 
     def weight(self, client: str, now: float, running) -> float:
-        spent = self._trim(client, now)
+        spent = self.history.spent(client, now)
         total = sum(s for _, s in spent)
         total += sum(now - r.since for r in running if r.client == client and r.since is not None)
         if not any(s < self.short_s for _, s in spent):
@@ -77,22 +80,13 @@ class Fairness:
         """Heavy: a query of the client's ran ``short_s`` or more in the window (or is
         running that long now), or its queries took ``HEAVY_TOTAL`` short limits in
         all (many small queries: a page's worth of SPARQL every second stays light)."""
-        spent = self._trim(client, now)
+        spent = self.history.spent(client, now)
         if any(s >= self.short_s for _, s in spent):
             return True
         if any(r.client == client and r.since is not None and now - r.since >= self.short_s
                for r in running):
             return True
         return sum(s for _, s in spent) >= self.HEAVY_TOTAL * self.short_s
-
-    def _trim(self, client: str, now: float) -> deque:
-        spent = self.history[client]
-        while spent and spent[0][0] <= now - self.window_s:
-            spent.popleft()
-        if not spent:
-            self.history.pop(client, None)
-            spent = self.history[client]
-        return spent
 
     # -- decisions -------------------------------------------------------------------
     def heavy_slots(self, size: int) -> int:
