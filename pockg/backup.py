@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from pockg.errors import ConfigurationError, StoreError
@@ -91,8 +92,12 @@ def backup_offline(store_location: str, db_path: str, target: Path) -> dict:
         store.close()
 
 
-def restore(source: Path, store_location: str, db_path: str) -> dict:
-    """Put a backup in place of the store and accounts; the old ones are kept aside."""
+def restore(source: Path, store_location: str, db_path: str,
+            progress: Callable[[str], None] | None = None) -> dict:
+    """Put a backup in place of the store and accounts; the old ones are kept aside.
+    The public replica is made again from the restored store before any server
+    may start (a read-only server never makes one; without it readers get 503)."""
+    from pockg.replica import rebuild
     from pockg.store import open_store
 
     source = Path(source).resolve()
@@ -117,9 +122,10 @@ def restore(source: Path, store_location: str, db_path: str) -> dict:
             set_aside(location, stamp)
         shutil.copytree(source / "store", location)
         _restore_accounts(source, db_path, stamp)
+        drop_derived(location)         # the search index is made again on first use,
+        rebuild(str(location), progress)   # the replica now, while no server may start
     finally:
         serving.release()
-    drop_derived(location)             # the index on first use, the replica at the next start
     return info
 
 

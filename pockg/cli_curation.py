@@ -161,11 +161,14 @@ def restore(settings, db, source):
     """Replace the store and the accounts with the backup in SOURCE.
 
     Stop `pockg serve` first. The replaced store is kept beside it as
-    <store>.replaced-<time>, so a restore loses nothing either.
+    <store>.replaced-<time>, so a restore loses nothing either. The public
+    replica (what readers and /sparql see) is made again from the restored
+    store, so a read-only server can start on it at once.
     """
     from pockg.backup import restore as run_restore
 
-    info = run_restore(source, settings.store, _db(settings, db))
+    info = run_restore(source, settings.store, _db(settings, db),
+                       progress=lambda message: click.echo(message, err=True))
     click.echo(f"restored {info['quads']} quads (backup of {info['created']}) into {settings.store}")
 
 

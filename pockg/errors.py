@@ -39,6 +39,18 @@ class StoreError(PockgError):
     prefix = "store error"
 
 
+class NoPublicReplica(StoreError):
+    """Readers cannot be answered: the public replica is missing, and nothing
+    else may stand in for it (the full store holds drafts and accounts)."""
+
+    def __init__(self, location: str):
+        super().__init__(
+            f"this server cannot answer readers yet: the public copy of the graph (what "
+            f"readers, search and /sparql see) is missing at {location}, and a read-only "
+            "server never makes one. Run `pockg build` on this store, or start one server "
+            "without --read-only, then restart this one")
+
+
 class QueryError(PockgError):
     """A SPARQL query or one of its parameters is malformed."""
 

@@ -149,6 +149,27 @@ def open_replica(store_location: str, read_only: bool = False):
     return open_store(location, read_only=read_only and location != MEMORY)
 
 
+def rebuild(store_location: str, progress: Callable[[str], None] | None = None) -> dict:
+    """Make the replica beside an on-disk store afresh (no server holds either):
+    after ``pockg restore``, readers must never be left without one, since a
+    server falls back to nothing else (it answers 503 instead)."""
+    import shutil
+
+    from pockg.store import open_store
+
+    location = location_of(store_location)
+    shutil.rmtree(location, ignore_errors=True)
+    main = open_store(store_location, read_only=True)
+    try:
+        public = open_replica(store_location)
+        try:
+            return sync(main, public, progress)
+        finally:
+            public.close()
+    finally:
+        main.close()
+
+
 def refresh(store, progress: Callable[[str], None] | None = None) -> None:
     """After a command wrote curated graphs straight into an on-disk store (no server
     running): bring the replica beside it up to date, if there is one."""

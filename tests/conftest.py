@@ -28,12 +28,16 @@ def built(settings):
 
 @pytest.fixture(scope="session")
 def curated_store_path(settings, tmp_path_factory):
-    """The curated graph built once into an on-disk store, then closed: open it
-    read-only, or copy the folder before changing anything in it."""
+    """The curated graph built once into an on-disk store with its public replica
+    beside it (as `pockg build` leaves them), then closed: open it read-only, or
+    copy the folder before changing anything in it."""
+    from pockg.replica import rebuild
+
     path = tmp_path_factory.mktemp("curated") / "store"
     store = open_store(path)
     build(settings, store)
     store.close()
+    rebuild(str(path))
     return path
 
 

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from support import Listener
 import rdflib
 from rdflib.collection import Collection
+from support import Listener
 
+from pockg.replica import rebuild
 from pockg.store import open_store
 from web import create_app
 
@@ -659,6 +660,7 @@ def w3c_client(tmp_path_factory):
                    to_graph=ox.NamedNode(f"http://kasei.us/2009/09/sparql/data/data{n}.rdf"))
     store.flush()
     del store
+    rebuild(str(path))            # the public replica, which the workers open
     app = create_app({"STORE": str(path)}, profile="testing")
     yield app.test_client()
     _stop_workers(app)

@@ -33,6 +33,7 @@ import pyoxigraph as ox
 import pytest
 from support import Listener, free_port, pockg_command
 
+from pockg.replica import rebuild
 from web import create_app
 from web import query_worker as qw
 
@@ -89,6 +90,7 @@ def store_path(tmp_path_factory):
         store.add(ox.Quad(thing, label, ox.Literal(f"thing {i}"), ox.NamedNode(GRAPH)))
     store.flush()
     del store
+    rebuild(str(path))            # the public replica, which the workers open
     return str(path)
 
 

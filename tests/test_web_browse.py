@@ -12,11 +12,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pyoxigraph as ox
 import pytest
 from markupsafe import escape
+from support import Audit
 
 from pockg import vocab as V
 from pockg.build import build
+from pockg.replica import rebuild
 from pockg.store import open_store
-from support import Audit
 from web import create_app
 
 MONUC = V.ID + "operation/MONUC"
@@ -48,6 +49,7 @@ def app(tmp_path_factory, settings):
     build(settings, store, check=False)
     store.extend(_extra_quads())
     store.close()
+    rebuild(str(path))            # the public replica, as `pockg build` makes it
     return create_app({"STORE": str(path)}, profile="testing")
 
 

@@ -8,11 +8,12 @@ import re
 
 import pyoxigraph as ox
 import pytest
+from support import Audit
 
 from pockg import vocab as V
 from pockg.build import build
+from pockg.replica import rebuild
 from pockg.store import open_store
-from support import Audit
 from web import create_app
 
 SCRIPT = "<script>alert('ontology')</script>"
@@ -32,6 +33,7 @@ def app(tmp_path_factory, settings):
                 ox.Literal("<b>bold</b> & co", language="en"), graph),
     ])
     store.close()
+    rebuild(str(path))            # the public replica, as `pockg build` makes it
     return create_app({"STORE": str(path)}, profile="testing")
 
 

@@ -34,6 +34,8 @@ class Config:
     # Refuse SERVICE and outside FROM on the parsed query, in front of the sandbox.
     # False only in tests, to prove the sandbox alone stops SERVICE.
     SPARQL_PARSED_CHECK = True
+    # The check reads queries of at most this many bytes (UTF-8); longer ones get 413.
+    SPARQL_CHECK_MAX_BYTES = 65_536
     SEARCH_INDEX = None                 # defaults to <store>.search.sqlite
     LANGUAGES = ("en", "fr")
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024   # any request body (413 beyond) ...

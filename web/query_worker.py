@@ -2,8 +2,8 @@
 
 Two halves:
 
-* what runs a query — ``check_query`` (the read-only and no-federation rules,
-  on the parsed query) and ``execute`` (dataset, row cap, serialisation). The
+* what runs a query — ``check_query`` (the no-federation and public-FROM
+  rules, ``web.query_check``, at the token level) and ``execute`` (dataset, row cap, serialisation). The
   same functions run in a worker process, or in-process for an in-memory store;
 * ``WorkerPool``, the parent side: a few worker processes, each opening the
   on-disk store read-only with pyoxigraph, receiving a ``Job`` over a pipe and
@@ -17,7 +17,7 @@ forks of a multi-threaded server, and each starts in a network namespace of
 its own (``unshare -n``, see ``sandbox``): no interface but a loopback that is
 down, so nothing a query does (SERVICE in any disguise; Oxigraph's Rust HTTP
 client, which Python audit hooks do not see) can reach another machine. The
-store is a local file: the workers need no network. The parsed-query check
+store is a local file: the workers need no network. The query check
 stays in front of the sandbox (a clear 400 rather than a network error).
 """
 
@@ -33,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,6 +42,8 @@ import pyoxigraph as ox
 
 from pockg.vocab import PREFIXES
 from web.fairness import Fairness, Running, Waiter
+from web.query_check import (SERVICE_REFUSED, QueryInfo, Refused, check_graphs,  # noqa: F401
+                              check_query, first_keyword, keyword_tokens)
 
 # -- formats -----------------------------------------------------------------
 JSON = "application/sparql-results+json"
@@ -101,126 +103,10 @@ class Outcome:
     rows: int = 0
 
 
-class Refused(Exception):
-    """A query this endpoint will not run (HTTP ``status``, reason in ``message``)."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-# -- the read-only and no-federation rules ------------------------------------
-@dataclass
-class QueryInfo:
-    has_dataset_clause: bool = False        # FROM / FROM NAMED in the query
-    parsed: bool = True                     # False: rdflib could not parse it
-    dataset_iris: list[str] = field(default_factory=list)
-
-
-SERVICE_REFUSED = ("SERVICE (federated query) is not allowed: this endpoint only answers "
-                   "from its own store and never contacts other servers")
-
-
-def check_query(text: str, store_graphs: set[str], base_iri: str | None = None) -> QueryInfo:
-    """Refuse SERVICE anywhere, and FROM/FROM NAMED naming a graph outside the store.
-
-    The check works on the parsed query (rdflib's parser and algebra), so
-    spelling, case, comments and nesting (OPTIONAL, EXISTS, subqueries,
-    SILENT, a variable endpoint) cannot hide a SERVICE.
-    """
-    from pockg.rdf_gate import MAX_SPARQL_NESTING, max_nesting
-
-    # Deep nesting crashes parsers (pyoxigraph's can segfault): refuse it first.
-    depth = max_nesting(text)
-    if depth > MAX_SPARQL_NESTING:
-        raise Refused(f"the query nests brackets {depth} deep, over the limit of "
-                      f"{MAX_SPARQL_NESTING}")
-    try:
-        from rdflib.plugins.sparql.algebra import translateQuery
-        from rdflib.plugins.sparql.parser import parseQuery
-
-        parsed = parseQuery(text)
-        query = translateQuery(parsed, base=base_iri, initNs=PREFIXES)
-    except Exception:  # noqa: BLE001 - any rdflib failure means: use the fallback below
-        parsed = query = None
-    if query is not None:
-        if _contains(parsed, "ServiceGraphPattern") or _contains(query.algebra, "ServiceGraphPattern"):
-            raise Refused(SERVICE_REFUSED)
-        clauses = query.algebra.get("datasetClause") or []
-        iris = [str(c.get("default") if c.get("default") is not None else c.get("named"))
-                for c in clauses]
-        for iri in iris:
-            if iri not in store_graphs:
-                raise Refused(f"FROM <{iri}> is not allowed: it names no graph of this store, "
-                              "and this endpoint never loads data from elsewhere (see the "
-                              "service description for the graphs it holds)")
-        return QueryInfo(has_dataset_clause=bool(clauses), dataset_iris=iris)
-    # Fallback: rdflib cannot parse some queries that Oxigraph can (SPARQL 1.2 /
-    # RDF-star syntax, Oxigraph extensions, gaps in rdflib's grammar), or the query
-    # is simply malformed (then Oxigraph's parser reports it). With no algebra to
-    # walk, we refuse the query if a normalised-token scan (comments, strings, IRIs,
-    # variables and prefixed names removed; case folded) finds the keyword SERVICE.
-    # FROM needs no check here: Oxigraph resolves FROM/FROM NAMED against the
-    # store's own graphs and never fetches them (an outside IRI is an empty graph).
-    tokens = keyword_tokens(text)
-    if "SERVICE" in tokens:
-        raise Refused(SERVICE_REFUSED)
-    return QueryInfo(has_dataset_clause="FROM" in tokens, parsed=False)
-
-
-def _contains(node, name: str) -> bool:
-    """Whether an rdflib parse tree or algebra holds a node called ``name``."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-    from pyparsing import ParseResults
-
-    stack, seen = [node], set()
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, CompValue):
-            if item.name == name:
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, ParseResults)):
-            stack.extend(item)
-    return False
-
-
-_SKIP = re.compile(r'''
-    "{3}(?:[^"\\]|\\.|"(?!""))*"{3}      # long strings
-  | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
-  | "(?:[^"\\\n]|\\.)*"                  # short strings
-  | '(?:[^'\\\n]|\\.)*'
-  | <[^<>"{}|^`\\\s]*>                  # IRIs
-  | \#[^\n]*                             # comments
-  | [?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+        # variables
-  | _:[\w.\-]*                           # blank node labels
-  | @[A-Za-z]+(?:-[A-Za-z0-9]+)*         # language tags
-  | [A-Za-z_][\w.\-]*:[\w.\-:%\\]*      # prefixed names (prefix:local)
-  | :[\w.\-:%\\]*                        # prefixed names (empty prefix)
-''', re.VERBOSE | re.UNICODE)
-
-
+# The read-only and no-federation rules live in web.query_check (token level,
+# linear time); re-exported here for the worker and the endpoint.
 UPDATE_KEYWORDS = {"LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "COPY", "MOVE",
                    "ADD", "WITH"}
-
-
-def first_keyword(text: str) -> str:
-    """The first keyword after the prologue (PREFIX/BASE), upper-cased, or ''."""
-    for word in re.findall(r"[A-Za-z]+", _SKIP.sub(" ", text)):
-        if word.upper() not in {"PREFIX", "BASE", "VERSION"}:
-            return word.upper()
-    return ""
-
-
-def keyword_tokens(text: str) -> set[str]:
-    """The bare words of a query, upper-cased, outside strings, IRIs and comments."""
-    return {w.upper() for w in re.findall(r"[A-Za-z]+", _SKIP.sub(" ", text))}
 
 
 # -- running one query ----------------------------------------------------------
@@ -274,7 +160,7 @@ def execute(store: ox.Store, job: Job, graphs: set[str] | None = None,
         if job.parsed_check:
             info = check_query(job.query, graphs, job.base_iri)
         else:       # SPARQL_PARSED_CHECK=False: no SERVICE/FROM check, the sandbox alone
-            info = QueryInfo(has_dataset_clause="FROM" in keyword_tokens(job.query), parsed=False)
+            info = QueryInfo(has_dataset_clause="FROM" in keyword_tokens(job.query))
         try:
             options = dataset_options(job, info, graphs, whole)
         except ValueError as exc:
@@ -482,8 +368,6 @@ def worker_main(reader, writer, location: str) -> None:
         store = ox.Store.read_only(location)
         graphs = store_graphs(store)
         whole = only_public_graphs(store, graphs)
-        import rdflib.plugins.sparql.algebra  # noqa: F401 - warm up the parser before the first job
-        import rdflib.plugins.sparql.parser  # noqa: F401
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which answers 503
         writer.send({"failed": f"cannot open the store at {location}: {exc}"})
         return

@@ -10,7 +10,11 @@
 * With no query: the HTML editor for people, a service description (RDF)
   for machines.
 * Updates are refused (405), and so are SERVICE, and FROM/FROM NAMED naming
-  graphs outside the store (400): see ``web.query_worker.check_query``.
+  graphs outside the public ones (400): see ``web.query_check``, a token-level
+  check in linear time, on queries of at most ``SPARQL_CHECK_MAX_BYTES``
+  (413 beyond). A client over its budget is refused before any of it.
+* Queries only ever see the public replica: without one the endpoint answers
+  503 and says why.
 * Each query runs in a worker process (``web.query_worker.WorkerPool``),
   killed past ``SPARQL_TIMEOUT_S`` (503 with Retry-After); results are cut
   at ``SPARQL_MAX_ROWS`` and flagged with the ``Pockg-Truncated: true`` header.
@@ -34,7 +38,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from pockg import vocab as V
 from pockg.config import MEMORY
-from pockg.errors import PockgError
+from pockg.errors import NoPublicReplica, PockgError
 from pockg.replica import touches_public
 from web import query_worker as qw
 from web.budget import ClientBudget
@@ -93,24 +97,37 @@ def endpoint():
         return service_description()
     if not req.query.strip():
         return error("the query is empty", 400, html=html, req=req)
-    job = qw.Job(req.query, req.default_graphs, req.named_graphs,
-                 results_format=qw.JSON if html else results_format(),
-                 graph_format=qw.TRIPLE_TABLE if html else graph_format(),
-                 max_rows=int(current_app.config["SPARQL_MAX_ROWS"]),
-                 base_iri=url_for("sparql.endpoint", _external=True),
-                 parsed_check=flag(current_app.config.get("SPARQL_PARSED_CHECK", True)))
-    if job.parsed_check and may_federate(req.query):
-        try:                # here, not in a worker: refused at once even when all are busy
-            qw.check_query(req.query, set(current().public_store.named_graphs()), job.base_iri)
-        except qw.Refused as exc:
-            return error(exc.message, exc.status, html=html, req=req)
+    config = current_app.config
     budget, client = client_budget(), request.remote_addr or "unknown"
-    wait = budget.retry_after(client)
+    wait = budget.retry_after(client)       # before any other work on the query
     if wait is not None:
         return error(f"this client has used its query-time budget ({budget.budget_s:g} s of "
                      f"queries per {budget.window_s:g} s); try again in {wait} s",
                      429, {"Retry-After": str(wait)}, html=html, req=req)
+    limit = int(config.get("SPARQL_CHECK_MAX_BYTES", 65_536))
+    size = len(req.query.encode("utf-8"))
+    if size > limit:
+        return error(f"the query is {size:,} bytes long, over this endpoint's limit of "
+                     f"{limit:,} bytes (SPARQL_CHECK_MAX_BYTES); shorten it (use VALUES or "
+                     "several queries)", 413, html=html, req=req)
+    job = qw.Job(req.query, req.default_graphs, req.named_graphs,
+                 results_format=qw.JSON if html else results_format(),
+                 graph_format=qw.TRIPLE_TABLE if html else graph_format(),
+                 max_rows=int(config["SPARQL_MAX_ROWS"]),
+                 base_iri=url_for("sparql.endpoint", _external=True),
+                 parsed_check=flag(config.get("SPARQL_PARSED_CHECK", True)))
     started = time.monotonic()
+    try:
+        public = current().public_store           # NoPublicReplica (503) without one
+        if job.parsed_check:        # here, not in a worker: refused at once even when all
+            info = qw.check_query(req.query, None, job.base_iri)   # are busy (linear time)
+            if info.dataset_iris:
+                qw.check_graphs(info.dataset_iris, set(public.named_graphs()))
+    except qw.Refused as exc:
+        budget.charge(client, time.monotonic() - started)
+        return error(exc.message, exc.status, html=html, req=req)
+    except PockgError as exc:
+        return error(exc.message, exc.http_status, html=html, req=req)
     try:
         outcome = run(job, client)
     except qw.NoSandbox as exc:
@@ -126,11 +143,6 @@ def endpoint():
     if html:
         return editor(req.query, req, outcome)
     return results_response(outcome, job.max_rows)
-
-
-def may_federate(text: str) -> bool:
-    """Whether a query could hold a SERVICE: the word, or an escape that could spell it."""
-    return "SERVICE" in qw.keyword_tokens(text) or "\\u" in text or "\\U" in text
 
 
 def results_response(outcome: qw.Outcome, max_rows: int) -> Response:
@@ -250,10 +262,8 @@ def run(job: qw.Job, client: str = "") -> qw.Outcome:
     opened by another process, so its queries run in this process, with the
     row cap but WITHOUT a time limit.
     """
-    state = current()
-    public = state.public_store
-    location = str(getattr(public, "location", state.settings.store))
-    if location == MEMORY:
+    public = current().public_store         # the replica, or NoPublicReplica (503)
+    if str(public.location) == MEMORY:
         return qw.execute(public._store, job)  # the pyoxigraph Store inside EmbeddedStore
     return pool().run(job, client)
 
@@ -270,7 +280,9 @@ def pool() -> qw.WorkerPool:
         if workers is None:
             state = current()
             config = current_app.config
-            workers = qw.WorkerPool(getattr(state.public_store, "location", state.settings.store),
+            # the public replica only: a worker never opens the full store, which
+            # holds drafts, internal lessons and review records
+            workers = qw.WorkerPool(state.public_store.location,
                                     size=int(config.get("SPARQL_WORKERS", 2)),
                                     timeout=float(config["SPARQL_TIMEOUT_S"]),
                                     queue_wait=float(config.get("SPARQL_QUEUE_WAIT_S", 2.0)),
@@ -306,7 +318,7 @@ def flag(value) -> bool:
 
 def _in_memory(app) -> bool:
     state = app.extensions["pockg"]
-    return str(getattr(state.public_store, "location", state.settings.store)) == MEMORY
+    return str(getattr(state.full_store, "location", state.settings.store)) == MEMORY
 
 
 def sandbox_refusal(app=None) -> str | None:
@@ -482,8 +494,11 @@ LIMIT 50
 
 
 def store_graph_names() -> list[str]:
-    state = current()
-    return list(state.public_store.named_graphs())
+    """The graphs readers may query (none while the server has no public replica)."""
+    try:
+        return list(current().public_store.named_graphs())
+    except NoPublicReplica:
+        return []
 
 
 # -- the service description -----------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, g, has_request_context
 
 from pockg.config import MEMORY, Settings, load_settings
+from pockg.errors import NoPublicReplica
 from pockg.library import QueryLibrary
 
 
@@ -26,9 +27,9 @@ class State:
     writer: object = None              # pockg.writer.Writer, None when read-only
     accounts: object = None            # pockg.accounts.Accounts
     curation: object = None            # pockg.curation.service.Curation
-    replica: object = None             # what readers may see (pockg.replica)
+    replica: object = None             # what readers may see (pockg.replica); None:
+    replica_location: str = ""         # missing there, and readers get 503 (NoPublicReplica)
     extras: dict = field(default_factory=dict)   # per-area services (search index, workers)
-    _views: dict = field(default_factory=dict)
 
     @property
     def store(self):
@@ -40,16 +41,15 @@ class State:
 
     def view_for(self, role: str | None):
         """Staff see the whole store; everyone else the public replica (published
-        public content; contributors reach internal lessons through /lessons)."""
-        from pockg.curation.graphs import sees_everything, visible
+        public content; contributors reach internal lessons through /lessons).
+        Without a replica, readers get ``NoPublicReplica`` (503), never the full store."""
+        from pockg.curation.graphs import sees_everything
 
         if sees_everything(role) or not hasattr(self.full_store, "view"):
             return self.full_store
         if self.replica is not None:
             return self.replica
-        if "reader" not in self._views:     # no replica (read-only server): slower, as safe
-            self._views["reader"] = self.full_store.view(lambda graph: visible(graph, None))
-        return self._views["reader"]
+        raise NoPublicReplica(self.replica_location)    # never the full store instead
 
     @property
     def public_store(self):
@@ -77,6 +77,9 @@ def init_app(app: Flask) -> None:
     state = State(settings, store, QueryLibrary(settings.queries_dir), writer, accounts)
     state.curation = Curation(store, writer, settings.ontology_dir / "shapes")
     state.replica = _replica(app, settings, store, writer)
+    from pockg import replica as R
+
+    state.replica_location = R.location_of(getattr(store, "location", settings.store))
     app.extensions["pockg"] = state
 
 
@@ -91,8 +94,9 @@ def _replica(app: Flask, settings: Settings, store, writer):
     if writer is None:
         found = R.open_replica(location, read_only=True)
         if found is None and location != MEMORY:
-            log.warning("no public replica at %s (run `pockg build`): readers' queries use a "
-                        "slower filtered view", R.location_of(location))
+            log.warning("no public replica at %s: readers, search and /sparql answer 503 "
+                        "until one is made (`pockg build`, or a server without --read-only)",
+                        R.location_of(location))
         if found is not None and location == MEMORY:
             R.sync(store, found)
         return found
