@@ -232,3 +232,43 @@ def test_finding2_without_a_replica_readers_get_503_never_the_full_store(restore
         assert r.status_code == 503, path
         assert b"pockg build" in r.data and SECRET.encode() not in r.data
     assert not (restored.parent / "store.public").exists()     # a read-only server never writes
+
+
+# -- finding 12: the editor's table is one page, and its rendering is charged ---------------------
+def test_finding12_the_editor_shows_one_page_of_rows_and_links_the_rest(client):
+    """Finding 12: 10k rows x 9 columns were rendered into a 12.6 MB page in the server."""
+    r = client.get("/sparql", query_string={
+        "query": "SELECT * WHERE { ?s ?p ?o } LIMIT 2000"}, headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr>") == 500
+    assert "only the first 500 rows are here" in page
+    assert 'format=csv' in page and 'format=json' in page      # the rest, downloadable
+
+
+def test_finding12_rendering_the_editor_is_charged_to_the_client(curated_store_path, monkeypatch):
+    """Finding 12: the table's rendering (7.6 s of CPU) was not charged to the client."""
+    import web.sparql as endpoint
+
+    app = create_app({"STORE": str(curated_store_path), "SPARQL_CLIENT_BUDGET_S": 0.9,
+                      "SPARQL_CLIENT_WINDOW_S": 600}, profile="testing")
+    client = app.test_client()
+    real = endpoint.render_page
+
+    def slow_render(*args, **kwargs):
+        import time
+
+        time.sleep(1.5)                     # as a big table takes to render
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(endpoint, "render_page", slow_render)
+    html = {"Accept": "text/html"}
+    try:
+        assert client.get("/sparql", query_string={"query": "ASK {}"}, headers=html).status_code == 200
+        again = client.get("/sparql", query_string={"query": "ASK {}"}, headers=JSON)
+        assert again.status_code == 429
+    finally:
+        workers = app.extensions["pockg"].extras.get("sparql_workers")
+        if workers is not None:
+            workers.shutdown()

@@ -122,3 +122,34 @@ def test_without_a_spare_no_extra_worker_is_started(curated_store_path, stop):
     assert ask(app, CHEAP, "127.0.0.3")[0].status_code == 200
     time.sleep(1.0)
     assert len(app.extensions["pockg"].extras["sparql_workers"].processes) == 1
+
+
+def test_finding6_costly_queries_from_rotating_addresses_leave_the_reserved_worker_free(
+        curated_store_path, stop):
+    """Finding 6: eight heavy queries from rotating addresses gave new light clients
+    503 (8 of 8): every new address looked light, so they took every worker."""
+    app = make_app(curated_store_path, SPARQL_WORKERS=2, SPARQL_RESERVED_WORKERS=1,
+                   SPARQL_TIMEOUT_S=3, SPARQL_QUEUE_WAIT_S=2.0)
+    stop(app)
+    assert ask(app, CHEAP, "127.0.0.3")[0].status_code == 200          # workers started
+    done = threading.Event()
+    addresses = iter(f"127.0.{1 + n // 250}.{1 + n % 250}" for n in range(100_000))
+    lock = threading.Lock()
+
+    def attacker():
+        while not done.is_set():
+            with lock:
+                address = next(addresses)                              # never the same twice
+            ask(app, CARTESIAN, address)
+
+    attackers = [threading.Thread(target=attacker) for _ in range(8)]
+    for t in attackers:
+        t.start()
+    try:
+        time.sleep(1.5)                             # the attack is under way
+        answers = [ask(app, CHEAP, f"127.0.200.{n}")[0].status_code for n in range(1, 9)]
+    finally:
+        done.set()
+        for t in attackers:
+            t.join()
+    assert answers == [200] * 8

@@ -36,6 +36,7 @@ class Config:
     SPARQL_PARSED_CHECK = True
     # The check reads queries of at most this many bytes (UTF-8); longer ones get 413.
     SPARQL_CHECK_MAX_BYTES = 65_536
+    SPARQL_HTML_ROWS = 500              # rows in the editor's table (downloads give the rest)
     SEARCH_INDEX = None                 # defaults to <store>.search.sqlite
     LANGUAGES = ("en", "fr")
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024   # any request body (413 beyond) ...

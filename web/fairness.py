@@ -10,9 +10,12 @@ questions, under its own lock, with the clock passed in:
   before unknown ones. It is *heavy* once one of its queries in the window ran
   ``short_s`` or more (or is running that long), or its queries took ten
   times that in all;
-* may a waiting request start now? A heavy client may only use the workers
-  that are not reserved: at most ``size - reserved`` long-running queries at
-  a time, so a worker stays free for everyone else;
+* may a waiting request start now? A heavy client, and any query that is
+  costly by its own shape (``web.query_cost``: a cross product, a scan, an
+  open closure), may only use the workers that are not reserved: at most
+  ``size - reserved`` long-running queries at a time, so a worker stays free
+  for cheap queries. The shape counts because a client's record says nothing
+  about a new client: an attacker rotating addresses is always new;
 * whose query gives way? When a light client waits and every worker is on a
   query that has run past ``short_s``, the longest of them (another client's)
   is stopped (its client gets 503 with Retry-After) and the light query takes
@@ -37,9 +40,11 @@ class Running:
     since: float | None          # when it was sent to its worker (None while it starts)
     heavy: bool                  # its client was heavy when it started
     preempted: bool = False      # stopped to make room for a shorter query
+    cheap: bool = True           # cheap by its shape (web.query_cost)
 
     def long(self, now: float, short_s: float) -> bool:
-        return self.heavy or (self.since is not None and now - self.since >= short_s)
+        return (self.heavy or not self.cheap
+                or (self.since is not None and now - self.since >= short_s))
 
 
 @dataclass(eq=False)
@@ -50,6 +55,13 @@ class Waiter:
     arrived: float
     weight: float = 0.0
     heavy: bool = False
+    cheap: bool = True           # its query is cheap by its shape
+    why: str = ""                # if not, why (for the busy message)
+
+    @property
+    def restricted(self) -> bool:
+        """Kept off the reserved workers: a heavy client, or a costly query."""
+        return self.heavy or not self.cheap
 
 
 @dataclass
@@ -97,23 +109,24 @@ class Fairness:
 
     def may_start(self, waiter: Waiter, running, size: int, now: float) -> bool:
         """Whether ``waiter``'s class may take a free worker (the pool checks there is one)."""
-        return not waiter.heavy or self.long_running(running, now) < self.heavy_slots(size)
+        return not waiter.restricted or self.long_running(running, now) < self.heavy_slots(size)
 
     def rank(self, waiters, now: float, running) -> list[Waiter]:
-        """The waiters in serving order: light before heavy, lighter first, then by arrival."""
+        """The waiters in serving order: cheap queries of light clients first, lighter
+        first, then by arrival."""
         for w in waiters:
             w.weight = self.weight(w.client, now, running)
             w.heavy = self.is_heavy(w.client, now, running)
-        return sorted(waiters, key=lambda w: (w.heavy, round(w.weight, 1), w.arrived))
+        return sorted(waiters, key=lambda w: (w.restricted, round(w.weight, 1), w.arrived))
 
     def victim(self, waiter: Waiter, running, now: float) -> Running | None:
-        """The query to stop for ``waiter`` (a light client), or None.
+        """The query to stop for ``waiter`` (a cheap query of a light client), or None.
 
         Only when every worker is on a query that has run ``short_s`` or more
         (a short one frees its worker soon: better to wait for it); then the one
         that has run longest, never the waiter's own.
         """
-        if waiter.heavy:
+        if waiter.restricted:
             return None
         live = [r for r in running if not r.preempted]
         if any(r.since is None or now - r.since < self.short_s for r in live):

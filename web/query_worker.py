@@ -88,6 +88,9 @@ class Job:
     max_rows: int = 10_000
     base_iri: str | None = None        # relative IRIs in the query resolve against it
     parsed_check: bool = True          # False (tests only): skip check_query, the sandbox alone
+    cheap: bool = True                 # cheap by its shape (web.query_cost): may use the
+    #                                    reserved worker
+    costly_because: str = ""           # why it is not cheap, for the busy message
 
 
 @dataclass
@@ -549,10 +552,11 @@ class WorkerPool:
             self.generation += 1
 
     # -- getting a worker ------------------------------------------------------------
-    def _acquire(self, client: str) -> tuple[Worker, Running]:
+    def _acquire(self, client: str, cheap: bool = True,
+                 why: str = "") -> tuple[Worker, Running]:
         now = time.monotonic()
         deadline = now + self.queue_wait
-        me = Waiter(client, now)
+        me = Waiter(client, now, cheap=cheap, why=why)
         with self._cond:
             self._waiting.append(me)
             try:
@@ -567,22 +571,22 @@ class WorkerPool:
                             w, running, self.size, now)), None)
                         if first is me:
                             worker = self._take()
-                            record = Running(client, None, me.heavy)
+                            record = Running(client, None, me.heavy, cheap=cheap)
                             self._running[worker] = record
                             return worker, record
-                    elif not me.heavy:
-                        lights = sum(1 for w in order if not w.heavy)
+                    elif not me.restricted:
+                        lights = sum(1 for w in order if not w.restricted)
                         victim = self.fairness.victim(me, running, now)
                         if victim is not None and self._preempting < lights:
                             self._preempt(victim)
                             continue
-                    # a heavy client waits briefly: a server thread held for it is one
-                    # fewer for everyone's pages, and its turn is seconds away at best
-                    remaining = (min(deadline, me.arrived + self.HEAVY_WAIT_S) if me.heavy
+                    # a heavy client or a costly query waits briefly: a server thread held
+                    # for it is one fewer for everyone's pages, and its turn is seconds away
+                    remaining = (min(deadline, me.arrived + self.HEAVY_WAIT_S) if me.restricted
                                  else deadline) - now
                     if remaining <= 0:
                         raise Unavailable(self._busy_message(me), max(1, round(self.timeout / 2)))
-                    soon = None if me.heavy else self.fairness.next_long(running, now)
+                    soon = None if me.restricted else self.fairness.next_long(running, now)
                     self._cond.wait(remaining if soon is None else min(remaining, soon + 0.01))
             finally:
                 self._waiting.remove(me)
@@ -655,9 +659,14 @@ class WorkerPool:
             pass
 
     def _busy_message(self, me: Waiter) -> str:
-        if not me.heavy:
+        if not me.restricted:
             return "every query worker is busy; try again shortly"
         slots = self.fairness.heavy_slots(self.size)
+        if not me.heavy:
+            return (f"every query worker this query may use now is busy: its shape may make "
+                    f"it slow ({me.why or 'see the query'}), and such queries "
+                    f"share {slots} of the {self.size} workers so that cheap ones are answered "
+                    "at once; try again shortly, or narrow it down (fix more terms, add LIMIT)")
         return (f"every query worker this client may use now is busy: it ran long queries "
                 f"(over {self.fairness.short_s:g} s) in the last {self.fairness.window_s:g} s, "
                 f"and long queries share {slots} of the {self.size} workers so that short ones "
@@ -725,7 +734,7 @@ class WorkerPool:
 
     def run(self, job: Job, client: str = "") -> Outcome:
         asked = time.monotonic()
-        worker, record = self._acquire(client)
+        worker, record = self._acquire(client, job.cheap, job.costly_because)
         waited = time.monotonic() - asked               # waiting for a worker counts too,
         #                                                 starting a fresh one does not
         try:

@@ -42,6 +42,7 @@ from pockg.errors import NoPublicReplica, PockgError
 from pockg.replica import touches_public
 from web import query_worker as qw
 from web.budget import ClientBudget
+from web.query_cost import estimate
 from web.state import current
 
 bp = Blueprint("sparql", __name__)
@@ -110,13 +111,18 @@ def endpoint():
         return error(f"the query is {size:,} bytes long, over this endpoint's limit of "
                      f"{limit:,} bytes (SPARQL_CHECK_MAX_BYTES); shorten it (use VALUES or "
                      "several queries)", 413, html=html, req=req)
+    max_rows = int(config["SPARQL_MAX_ROWS"])
+    if html:        # one page in the server-rendered table; the downloads give the rest
+        max_rows = min(max_rows, int(config.get("SPARQL_HTML_ROWS", 500)))
     job = qw.Job(req.query, req.default_graphs, req.named_graphs,
                  results_format=qw.JSON if html else results_format(),
                  graph_format=qw.TRIPLE_TABLE if html else graph_format(),
-                 max_rows=int(config["SPARQL_MAX_ROWS"]),
+                 max_rows=max_rows,
                  base_iri=url_for("sparql.endpoint", _external=True),
                  parsed_check=flag(config.get("SPARQL_PARSED_CHECK", True)))
     started = time.monotonic()
+    cost = estimate(req.query)          # by its shape: may it use the reserved worker?
+    job.cheap, job.costly_because = cost.cheap, "; ".join(cost.reasons)
     try:
         public = current().public_store           # NoPublicReplica (503) without one
         if job.parsed_check:        # here, not in a worker: refused at once even when all
@@ -128,6 +134,14 @@ def endpoint():
         return error(exc.message, exc.status, html=html, req=req)
     except PockgError as exc:
         return error(exc.message, exc.http_status, html=html, req=req)
+    try:                                  # the client pays for its answer's rendering too
+        return answer(job, client, req, html)
+    finally:
+        budget.charge(client, time.monotonic() - started)
+
+
+def answer(job: qw.Job, client: str, req: ProtocolRequest, html: bool):
+    """Run ``job`` and give its results, or the error, as the client asked."""
     try:
         outcome = run(job, client)
     except qw.NoSandbox as exc:
@@ -136,8 +150,6 @@ def endpoint():
         return error(exc.message, 503, {"Retry-After": str(exc.retry_after)}, html=html, req=req)
     except PockgError as exc:             # e.g. a worker could not open the store
         return error(exc.message, exc.http_status, html=html, req=req)
-    finally:
-        budget.charge(client, time.monotonic() - started)
     if outcome.status != 200:
         return error(outcome.message, outcome.status, html=html, req=req)
     if html:
@@ -416,7 +428,8 @@ def render_page(text: str | None, req: ProtocolRequest | None, outcome: qw.Outco
         "sparql/editor.html", query=text or "", results=results, outcome=outcome,
         error=error, status=status, downloads=downloads, examples=examples(),
         graphs=store_graph_names(), chosen_graph=(req.default_graphs or [""])[0] if req else "",
-        timeout=config["SPARQL_TIMEOUT_S"], max_rows=config["SPARQL_MAX_ROWS"])
+        timeout=config["SPARQL_TIMEOUT_S"], max_rows=config["SPARQL_MAX_ROWS"],
+        page_rows=min(int(config["SPARQL_MAX_ROWS"]), int(config.get("SPARQL_HTML_ROWS", 500))))
 
 
 def table_view(outcome: qw.Outcome) -> dict:
