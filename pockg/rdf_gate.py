@@ -29,6 +29,15 @@ from outside is parsed here, with pyoxigraph, before anything else sees it:
       pyoxigraph 0.5 parses by default, are refused unless ``allow_rdf12``:
       rdflib and the N-Triples exports are RDF 1.1.
 
+``check_import(quads, graph)``
+    What an RDF *upload* (``/documents/rdf``) may write, after ``check_rdf``:
+    never into a graph ``pockg build`` makes (everything under ``graph/``),
+    never a subject in the ``pockg:`` namespace (the ontology) or under
+    ``id/transition/`` (the lifecycle's transitions), and no ``owl:imports``.
+    The lifecycle rules are read only from the built graphs
+    (``pockg.curation.lifecycle``); this keeps uploads from even looking like
+    them. A refusal is a ``DataError`` naming the file and the first triple.
+
 ``check_sparql(text, update=False)``
     Strict parse of a SPARQL 1.1 query or update with pyoxigraph, *without
     evaluating it*: ``Store.query`` evaluates at once (a ``SERVICE`` fires an
@@ -62,9 +71,14 @@ from xml.parsers import expat
 
 import pyoxigraph as ox
 
+from pockg import vocab as V
 from pockg.errors import DataError, Problem, QueryError
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+BUILT_GRAPHS = V.GRAPH              # every graph under graph/ is made (and replaced) by `pockg build`
+ONTOLOGY = V.POCKG.rstrip("#")      # the ontology's own IRI; its terms are V.POCKG + name
+PROTECTED_NAMESPACES = (V.POCKG, V.entity("transition", ""))
+OWL_IMPORTS = V.OWL + "imports"
 DEFAULT_MAX_SPARQL_BYTES = 128 * 1024
 MAX_XML_DEPTH = 256
 MAX_SPARQL_NESTING = 128
@@ -178,6 +192,31 @@ def check_rdf_file(path: str | os.PathLike, fmt: str | ox.RdfFormat | None = Non
     with path.open("rb") as f:
         data = f.read(max_bytes + 1)
     return check_rdf(data, rdf, base_iri, max_bytes, source=name, allow_rdf12=allow_rdf12)
+
+
+def check_import(quads: list[ox.Quad], graph: str, *, source: str | None = None) -> None:
+    """Refuse an upload into ``graph`` that would write where the built graphs or the
+    ontology and lifecycle rules live (see the module docstring). Raises ``DataError``."""
+    if graph.startswith(BUILT_GRAPHS):
+        raise _refuse(f"<{graph}> is a graph `pockg build` makes: uploads never write there",
+                      source)
+    for quad in quads:
+        named = quad.graph_name
+        if isinstance(named, ox.NamedNode) and named.value.startswith(BUILT_GRAPHS):
+            raise _refuse(f"the file names the graph <{named.value}>, which `pockg build` "
+                          f"makes: uploads never write there (in {quad})", source)
+        subject = quad.subject
+        if isinstance(subject, ox.NamedNode) and (
+                subject.value == ONTOLOGY or subject.value.startswith(PROTECTED_NAMESPACES)):
+            raise _refuse(f"<{subject.value}> is defined by the ontology or the lifecycle "
+                          f"(data/lifecycle), not by uploads: refused {_triple(quad)}", source)
+        if quad.predicate.value == OWL_IMPORTS:
+            raise _refuse("owl:imports is refused: imports are never followed; upload the "
+                          "imported file itself", source)
+
+
+def _triple(quad: ox.Quad) -> str:
+    return f"{quad.subject} {quad.predicate} {quad.object} ."
 
 
 def _refuse(message: str, source: str | None, line: int | None = None) -> DataError:

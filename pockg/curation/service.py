@@ -2,7 +2,8 @@
 revert, comment; and what each person may see.
 
 Every change goes through ``Writer.write``: under its lock the service reads
-the lesson, checks the role, the lifecycle rule (data, from the graph), the
+the lesson, checks the role, the lifecycle rule (data, from the graph that
+``pockg build`` makes of data/lifecycle: ``pockg.curation.lifecycle``), the
 fields (from the SHACL shape) and the revision the editor started from, then
 writes the new lesson, its history event and, if its visibility changed,
 moves it to the graph of its new tier, all in one transaction.
@@ -21,8 +22,10 @@ import pyoxigraph as ox
 from pockg import vocab as V
 from pockg.accounts import User
 from pockg.curation import graphs as G
+from pockg.curation import lifecycle
 from pockg.curation.fields import FieldSpec, by_key, compact, expand, lesson_fields, now
 from pockg.curation.history import changed_predicates, diff, from_ntriples, to_ntriples
+from pockg.curation.lifecycle import Transition
 from pockg.curation.roles import at_least
 from pockg.errors import Conflict, Forbidden, NotFound, QueryError
 from pockg.writer import Change, Writer
@@ -44,16 +47,6 @@ def lesson_iri(lesson_id: str) -> str:
 
 def lesson_id_of(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
-
-
-@dataclass
-class Transition:
-    id: str
-    label: str
-    sources: list[str]
-    target: str
-    role: str
-    requires: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -178,32 +171,13 @@ class Curation:
         return sorted(out, key=lambda r: (r["created"] or "", r["id"]), reverse=True)
 
     def transitions(self) -> list[Transition]:
-        rows = self.store.select("""
-            SELECT ?t ?id ?label ?from ?to ?role ?req WHERE {
-              ?t a pockg:LifecycleTransition ; dcterms:identifier ?id ; pockg:fromState ?from ;
-                 pockg:toState ?to ; pockg:allowedRole ?role .
-              OPTIONAL { ?t rdfs:label ?label FILTER(lang(?label) = "en") }
-              OPTIONAL { ?t pockg:requiresField ?req } }""").rows
-        found: dict[str, Transition] = {}
-        for row in rows:
-            t = found.setdefault(row["id"].value, Transition(
-                row["id"].value, row["label"].value if "label" in row else row["id"].value,
-                [], row["to"].value, row["role"].value))
-            if row["from"].value not in t.sources:
-                t.sources.append(row["from"].value)
-            if "req" in row and row["req"].value not in t.requires:
-                t.requires.append(row["req"].value)
-        return sorted(found.values(), key=lambda t: t.id)
+        return lifecycle.transitions(self.store)
 
     def initial_state(self) -> str:
-        rows = self.store.select("SELECT ?c WHERE { ?c pockg:isInitialState true }")
-        if not rows.rows:
-            raise NotFound("the lifecycle is not in the graph (run `pockg build`)")
-        return rows.rows[0]["c"].value
+        return lifecycle.initial_state(self.store)
 
     def published_states(self) -> set[str]:
-        rows = self.store.select("SELECT ?c WHERE { ?c pockg:isPublishedState true }")
-        return {r["c"].value for r in rows.rows}
+        return lifecycle.published_states(self.store)
 
     def available(self, record: LessonRecord, viewer: User | None) -> list[Transition]:
         """The transitions this viewer may make now (roles and source state)."""
