@@ -100,7 +100,7 @@ def listing(kind: str):
     return render_template("browse/list.html", kind=kind, title=title, items=items)
 
 
-@bp.get("/id/<path:path>")
+@bp.get("/id/<iri_path:path>")
 @cached
 def entity(path: str):
     fmt = request.args.get("format") or None

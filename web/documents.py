@@ -4,7 +4,9 @@ missing link by selecting text.
 
 Uploads and reviews write through the app's one writer (``Writer.exclusive``),
 so an ingest or a re-link reads and rewrites its graphs with no other write
-in between.
+in between. An upload is parsed and linked with no lock held (a PDF may take
+a minute); the lock is held only to judge and write the new version, and to
+write its links.
 """
 
 from __future__ import annotations
@@ -24,17 +26,7 @@ from web.i18n import current_language
 from web.state import current
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-UPLOAD_ENDPOINTS = {"documents.upload", "lessons.import_rows", "documents.upload_rdf"}
 IMPORT_GRAPH = V.USER + "public/import/"
-OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
-
-
-@bp.before_app_request
-def _upload_limit():
-    """Uploads may be larger than other requests (UPLOAD_MAX_BYTES, default 20 MB)."""
-    if request.endpoint in UPLOAD_ENDPOINTS:
-        request.max_content_length = int(current_app.config.get("UPLOAD_MAX_BYTES", 0)) or None
-
 SCHEME_COLOURS = 8      # mark classes s0..s7, by scheme
 
 
@@ -75,9 +67,9 @@ def index():
 
 @bp.post("")
 def upload():
-    from pockg.ingest import ingest
-    from pockg.linking.annotations import store_links
+    from pockg.ingest.store_ingest import read_all, store_documents
 
+    writer = _writer()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         abort(400, description="choose a file to upload (PDF, HTML, Markdown, DOCX or text)")
@@ -87,11 +79,12 @@ def upload():
         path = Path(tmp) / ("upload" + Path(name).suffix.lower())
         upload.save(path)
         max_bytes = int(current_app.config.get("UPLOAD_MAX_BYTES", 0)) or None
-        with _writer().exclusive() as store:
-            [result] = ingest(store, [path], doc_id=doc_id, names=[name],
-                              **({"max_bytes": max_bytes} if max_bytes else {}))
-            if result.status != "unchanged":
-                store_links(store, result.version)
+        docs = read_all([path], doc_id, names=[name],           # the parse: no lock held
+                        **({"max_bytes": max_bytes} if max_bytes else {}))
+    with writer.exclusive() as store:       # new, version or unchanged: judged under the lock
+        [result] = store_documents(store, docs, names=[name])
+    if result.status != "unchanged":
+        _link(writer, result.doc_id, result.version)
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": True, **result.to_dict()}), 201 if result.status != "unchanged" else 200
     flash({"new": "Ingested {title}: {n} passages, links suggested.",
@@ -99,6 +92,20 @@ def upload():
            "unchanged": "{title} is already stored: nothing changed."}[result.status]
           .format(title=result.title, n=result.passages))
     return redirect(url_for("documents.show", doc_id=result.doc_id), 303)
+
+
+def _link(writer, doc_id: str, version: str) -> None:
+    """Suggest links for a new version: computed with no lock held, written under the
+    lock, computed again there only if a review changed its links graph meanwhile."""
+    from pockg.linking.annotations import link_document, links_graph
+
+    graph = links_graph(doc_id, version.rsplit("/", 1)[-1])
+    before = set(writer.store.quads(graph))
+    quads = link_document(writer.store, version)
+    with writer.exclusive() as store:
+        if set(store.quads(graph)) != before:
+            quads = link_document(store, version)
+        store.replace_graphs([graph], quads)
 
 
 def _version(doc_id: str) -> str:
@@ -137,7 +144,7 @@ def segments(text: str, links: list) -> list[tuple[str, list]]:
     return out
 
 
-@bp.get("/<doc_id>")
+@bp.get("/<iri_part:doc_id>")
 def show(doc_id: str):
     from pockg.linking.annotations import (ACCEPTED, REJECTED, SUGGESTED, existing_links,
                                            links_graph, passages_of)
@@ -190,7 +197,7 @@ def _concept_choices() -> list[tuple[str, str]]:
     return [(r["n"].value, r["l"].value if "l" in r else "") for r in rows]
 
 
-@bp.post("/<doc_id>/review")
+@bp.post("/<iri_part:doc_id>/review")
 def review(doc_id: str):
     """Accept or reject the chosen suggestions (one button, or the checked ones)."""
     from pockg.linking.annotations import set_status
@@ -221,7 +228,7 @@ def review(doc_id: str):
     return redirect(url_for("documents.show", doc_id=doc_id) + "#review", 303)
 
 
-@bp.post("/<doc_id>/links")
+@bp.post("/<iri_part:doc_id>/links")
 def add_link(doc_id: str):
     """A link a curator adds by selecting text in a passage."""
     from pockg.curation.fields import expand
@@ -250,12 +257,13 @@ def upload_rdf():
     """Add an RDF file (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) as a graph
     of its own, ``user/public/import/<name>``, after the strict gate
     (``pockg.rdf_gate``): malformed input, DTDs and entities, remote JSON-LD
-    contexts and RDF 1.2 terms are refused, and so is ``owl:imports``. A
-    second upload under the same name replaces that graph, nothing else."""
+    contexts and RDF 1.2 terms are refused, and so are ``owl:imports``, graphs
+    that ``pockg build`` makes and subjects of the ontology or the lifecycle
+    (``check_import``). A second upload under the same name replaces that
+    graph, nothing else."""
     import re
 
-    from pockg.errors import DataError
-    from pockg.rdf_gate import check_rdf
+    from pockg.rdf_gate import check_import, check_rdf
 
     upload = request.files.get("file")
     name = request.form.get("name", "").strip()
@@ -268,19 +276,11 @@ def upload_rdf():
     data = upload.read(limit + 1)
     quads = check_rdf(data, Path(filename).suffix or "ttl", base_iri=IMPORT_GRAPH + name + "/",
                       max_bytes=limit, source=filename)
-    if any(q.predicate.value == OWL_IMPORTS for q in quads):
-        raise DataError([_problem(filename, "owl:imports is refused: imports are never "
-                                            "followed; upload the imported file itself")])
     graph = ox.NamedNode(IMPORT_GRAPH + name)
+    check_import(quads, graph.value, source=filename)
     _writer().replace([graph.value], [ox.Quad(q.subject, q.predicate, q.object, graph)
                                       for q in quads])
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": True, "graph": graph.value, "triples": len(quads)}), 201
     flash(f"Imported {len(quads)} triples from {filename} into {graph.value}.")
     return redirect(url_for("documents.index"), 303)
-
-
-def _problem(file: str, message: str):
-    from pockg.errors import Problem
-
-    return Problem(message, file=file)

@@ -9,13 +9,13 @@ one). Views here only translate between HTTP and the service.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, render_template,
                    request, url_for)
 
+from pockg import csv_safe
 from pockg.curation.fields import compact
 from pockg.curation.roles import at_least
 from pockg.curation.service import FieldErrors, is_new_lesson_id, new_lesson_id, parse_values
@@ -147,7 +147,7 @@ def download(fmt: str):
         abort(404, description="download lessons as .csv or .json")
     out = io.StringIO()
     keys = ["id", "visibility"] + [s.key for s in svc.fields]
-    writer = csv.DictWriter(out, keys)
+    writer = csv_safe.DictWriter(out, keys)
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
@@ -155,7 +155,7 @@ def download(fmt: str):
                     headers={"Content-Disposition": "attachment; filename=lessons.csv"})
 
 
-@bp.get("/<lesson_id>")
+@bp.get("/<iri_part:lesson_id>")
 def show(lesson_id: str):
     svc = service()
     record = svc.get(lesson_id, g.user)
@@ -212,7 +212,7 @@ def new():
                            base=None, submission=submission), status
 
 
-@bp.route("/<lesson_id>/edit", methods=["GET", "POST"])
+@bp.route("/<iri_part:lesson_id>/edit", methods=["GET", "POST"])
 def edit(lesson_id: str):
     svc = service()
     record = svc.get(lesson_id, g.user)
@@ -250,7 +250,7 @@ def _field_name(key: str) -> str:
     return spec.name(current_language()) if spec else key
 
 
-@bp.post("/<lesson_id>/transition")
+@bp.post("/<iri_part:lesson_id>/transition")
 def transition(lesson_id: str):
     base = request.form.get("base", type=int)
     if base is None:
@@ -273,13 +273,13 @@ def transition(lesson_id: str):
     return redirect(url_for("lessons.show", lesson_id=lesson_id), 303)
 
 
-@bp.post("/<lesson_id>/comment")
+@bp.post("/<iri_part:lesson_id>/comment")
 def comment(lesson_id: str):
     service().comment(lesson_id, request.form.get("text", ""), g.user)
     return redirect(url_for("lessons.show", lesson_id=lesson_id) + "#comments", 303)
 
 
-@bp.get("/<lesson_id>/history")
+@bp.get("/<iri_part:lesson_id>/history")
 def history(lesson_id: str):
     svc = service()
     record = svc.get(lesson_id, g.user)
@@ -303,7 +303,7 @@ def _pred_name(path: str) -> str:
     return compact(path).rsplit("#", 1)[-1]
 
 
-@bp.post("/<lesson_id>/revert")
+@bp.post("/<iri_part:lesson_id>/revert")
 def revert(lesson_id: str):
     to = request.form.get("to", type=int)
     base = request.form.get("base", type=int)

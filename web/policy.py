@@ -10,6 +10,10 @@ state and author); they answer 403 or 404, never 500.
 Every POST, PUT, PATCH and DELETE must carry the session's CSRF token (form
 field ``csrf_token`` or header ``X-CSRF-Token``), except the SPARQL protocol
 endpoint, which reads only and never uses the session.
+
+A request body may be MAX_CONTENT_LENGTH bytes (413 beyond), except on the
+``UPLOAD_ENDPOINTS``, which take UPLOAD_MAX_BYTES. That limit is set first of
+all, before the CSRF check (or anything else) reads the form.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ POLICY: dict[str, str] = {
 }
 
 CSRF_EXEMPT = {"sparql.endpoint"}
+UPLOAD_ENDPOINTS = {"documents.upload", "documents.upload_rdf", "lessons.import_rows"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -88,6 +93,15 @@ def csrf_token() -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=csrf_token)
+
+    def _body_limit():
+        """Uploads may be larger than other requests (UPLOAD_MAX_BYTES, default 20 MB)."""
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = int(app.config.get("UPLOAD_MAX_BYTES") or 0) or None
+
+    # First of every before-request function: whichever reads the form first
+    # (the CSRF check below) reads it under the right limit.
+    app.before_request_funcs.setdefault(None, []).insert(0, _body_limit)
 
     @app.before_request
     def _authenticate():

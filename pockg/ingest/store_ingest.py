@@ -6,7 +6,12 @@ its document is reported ``unchanged`` and writes nothing; a new hash for a
 known document is a new version, ``prov:wasRevisionOf`` the current one, and
 becomes ``pockg:currentVersion``. All new versions of one call are written
 in one transaction (``store.replace_graphs``). No click here: the web upload
-page calls the same function.
+page calls the same two steps.
+
+The two steps are apart so that a server reads (parses: a PDF may take up to
+a minute) with no lock held: ``read_all`` touches no store, and only
+``store_documents``, which decides ``unchanged``/``version`` from the store
+as it is then, runs under the writer's lock.
 """
 
 from __future__ import annotations
@@ -94,6 +99,13 @@ def ingest(store, paths: Iterable[str | Path], doc_id: str | None = None,
     (an upload). Raises ``IngestError`` (nothing stored) for any bad file.
     """
     docs = read_all(paths, doc_id, max_bytes, progress, names)
+    return store_documents(store, docs, progress, names)
+
+
+def store_documents(store, docs: list[Document], progress: Callable[[str], None] | None = None,
+                    names: list[str] | None = None) -> list[IngestResult]:
+    """Store the documents ``read_all`` read: each is ``new``, a new ``version`` or
+    ``unchanged``, judged against the store now (hold the writer's lock)."""
     results: list[IngestResult] = []
     owned: list[str] = []
     quads: list[ox.Quad] = []
