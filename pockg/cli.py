@@ -314,14 +314,15 @@ def query_sparql(settings, store, source, fmt):
 
 
 def render_table(table, fmt: str) -> str:
-    import csv
     import io
+
+    from pockg import csv_safe
 
     if fmt == "json":
         return json.dumps(table.to_json(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")
+        writer = csv_safe.DictWriter(out, fieldnames=table.columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(table.rows)
         return out.getvalue()
@@ -462,7 +463,10 @@ def serve(settings, host, port, threads, dev, read_only):
     control = _control_socket(app, settings)
     click.echo(f"pockg is serving at http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql)")
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="pockg")
+        # X-Forwarded-* reach the app, which believes them only from POCKG_TRUSTED_PROXIES
+        # (web/proxy.py) and drops them from anyone else
+        waitress_serve(app, host=host, port=port, threads=threads, ident="pockg",
+                       clear_untrusted_proxy_headers=False)
     finally:
         if control is not None:
             control.close()

@@ -10,10 +10,10 @@ Two shapes, named in a query's ``matrix:`` header:
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
+from pockg import csv_safe
 from pockg.errors import QueryError
 from pockg.library import Table
 
@@ -67,7 +67,7 @@ class Matrix:
     def to_csv(self) -> str:
         """One row per matrix row, one column per attribute, plus evidence columns."""
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_safe.writer(out)
         header = [self.row_header]
         for c in self.columns:
             header += [c, f"{c} document", f"{c} paragraph", f"{c} quote", f"{c} source"]

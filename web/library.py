@@ -8,13 +8,13 @@ names) are shared with the comparison and picture pages.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
+from pockg import csv_safe
 from pockg import vocab as V
 from pockg.compare import describe as describe_evidence
 from pockg.errors import QueryError
@@ -314,7 +314,7 @@ def table_view(table: Table, store, lang: str) -> dict:
 def table_csv(table: Table) -> str:
     """The plain values, plus one evidence column per column that carries evidence."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_safe.writer(out)
     evidence_columns = [c for c in (table.query.evidence if table.query else {})
                         if c in table.columns] or sorted({c for r in table.evidence for c in r})
     writer.writerow(table.columns + [f"{c} evidence" for c in evidence_columns])

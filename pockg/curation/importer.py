@@ -5,7 +5,9 @@ The first row names the columns: the lesson's field keys (``prefLabel``,
 ``missions`` …). Several references in a cell are separated by ``;`` or new
 lines. Every row is checked first; if any has an error nothing is imported,
 unless ``valid_only`` is asked, and then the valid rows are imported in one
-transaction.
+transaction. A cell that the CSV export guarded with a ``'`` (``'=SUM(A1)``,
+see ``pockg.csv_safe``) is read back without it, so an export imports back
+unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from pockg.csv_safe import restore_cell
 from pockg.curation.service import parse_values
 from pockg.errors import IngestError
 
@@ -74,12 +77,12 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
         raise IngestError("unsupported type: import .csv or .xlsx", filename, 415)
     if not rows:
         raise IngestError("no header row", filename)
-    header = [str(h or "").strip() for h in rows[0]]
+    header = [restore_cell(str(h or "").strip()) for h in rows[0]]
     out = []
     for number, row in enumerate(rows[1:], start=2):
         if len(out) >= MAX_ROWS:
             raise IngestError(f"more than {MAX_ROWS} rows; split the file", filename, 413)
-        cells = {header[i]: str(v).strip() for i, v in enumerate(row)
+        cells = {header[i]: restore_cell(str(v).strip()) for i, v in enumerate(row)
                  if i < len(header) and header[i] and v is not None and str(v).strip()}
         if cells:
             out.append((number, cells))
