@@ -257,6 +257,7 @@ def test_xlsx_import_reads_the_first_sheet(curation):
     ("junk.xlsx", b"PK\x03\x04 not really a zip", "XLSX"),
     ("binary.csv", b"a,b\n\x00\x01\x02", "binary"),
     ("notes.docx", b"whatever", "unsupported"),
+    ("huge-cell.csv", b"prefLabel,observation\nt," + b"x" * 200_000 + b"\n", "line 2"),
 ])
 def test_bad_import_files_get_a_clear_error(curation, name, data, problem):
     from pockg.curation.importer import import_file

@@ -72,7 +72,12 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
                               filename) from None
         if "\x00" in text:
             raise IngestError("binary data in a CSV file", filename)
-        rows = list(csv.reader(io.StringIO(text)))
+        reader = csv.reader(io.StringIO(text))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:          # e.g. a cell over the csv module's field limit
+            raise IngestError(f"line {reader.line_num}: not a readable CSV row ({exc})",
+                              filename) from None
     else:
         raise IngestError("unsupported type: import .csv or .xlsx", filename, 415)
     if not rows:
