@@ -103,7 +103,11 @@ def test_a_store_that_holds_data_is_replaced_only_when_asked_and_kept_aside(tmp_
                       replace=True)
     kept = Path(info["replaced"])
     assert kept.parent == tmp_path and len(ox.Store.read_only(str(kept))) == 8
-    assert len(ox.Store.read_only(str(tmp_path / "store"))) == 4
+    main = ox.Store.read_only(str(tmp_path / "store"))
+    assert len(main) == 4
+    public = ox.Store.read_only(str(tmp_path / "store.public"))   # made again (finding 2)
+    assert {g.value for g in public.named_graphs()} == {
+        g.value for g in main.named_graphs() if replica.public(g.value)}
 
 
 def test_the_replica_holds_only_what_readers_may_see(tmp_path):
