@@ -5,17 +5,27 @@ memory: 64 MiB, 3 passes, 4 lanes), above OWASP's minimum. Sessions are
 random tokens stored only as SHA-256 hashes, so a stolen database does not
 give working cookies; signing out or changing a password deletes them, so a
 copied cookie stops working. There is no default account or password.
+
+Sign-in attempts are limited per address and per account (``SignInLimits``).
+An address with ``limit`` failed attempts in the window is stopped, even with
+the right password. An account with ``limit`` failed attempts is throttled,
+but only for the addresses that have failed: each further try from them waits
+twice as long as the last, and its owner, from an address with no failures,
+still signs in. Each attempt is counted in one transaction before the
+password is checked, so parallel attempts cannot slip past the limit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +50,14 @@ CREATE TABLE IF NOT EXISTS sessions (
   token_hash TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES users(name),
   csrf TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_by_name ON sessions(name);
-CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS failures_by_key ON failures(key, at);
+DROP TABLE IF EXISTS failures;
+CREATE TABLE IF NOT EXISTS sign_ins (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, address TEXT NOT NULL, at REAL NOT NULL,
+  outcome TEXT NOT NULL);            -- checking (password being checked), failed, refused
+CREATE INDEX IF NOT EXISTS sign_ins_by_name ON sign_ins(name, at);
+CREATE INDEX IF NOT EXISTS sign_ins_by_address ON sign_ins(address, at);
 """
+KEPT_S = 86400                      # attempts older than this are deleted
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,53 @@ class Session:
     user: User
     csrf: str
     token: str
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """``limit`` failed attempts per address or account within ``window_s``; past an
+    account's limit, an address that failed waits ``throttle_s``, then twice that
+    for each further attempt, at most ``window_s``."""
+
+    limit: int = 5
+    window_s: float = 900
+    throttle_s: float = 30
+
+    def delay(self, attempts: int) -> float:
+        """How long after an account's latest attempt a failed address may try again."""
+        if attempts < self.limit:
+            return 0.0
+        return min(float(self.window_s), self.throttle_s * 2 ** min(attempts - self.limit, 32))
+
+
+@dataclass(frozen=True)
+class SignInRecord:
+    """An account's failed sign-in attempts in the window, for the admin's page."""
+
+    name: str
+    attempts: int
+    addresses: int
+    throttled: bool
+    wait_s: int                     # until an address that failed may try again
+
+
+@dataclass(frozen=True)
+class StoppedAddress:
+    """An address at its limit: it may not sign in for ``wait_s`` seconds."""
+
+    address: str
+    attempts: int
+    wait_s: int
+
+
+def wait_words(seconds: float) -> str:
+    """``40 s``, ``4 min``, ``2 h``: a wait as people say it, rounded up."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 5400:
+        return f"{math.ceil(seconds / 60)} min"
+    return f"{math.ceil(seconds / 3600)} h"
 
 
 def _hash_token(token: str) -> str:
@@ -102,6 +164,19 @@ class Accounts:
     def _run(self, sql: str, args=()) -> list:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
+
+    @contextmanager
+    def _transaction(self):
+        """One write transaction, begun at once (BEGIN IMMEDIATE): other threads, and
+        other servers sharing the database, wait until it ends."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()
@@ -204,26 +279,66 @@ class Accounts:
         self._run("DELETE FROM sessions WHERE name=?", (name,))
 
     # -- sign-in attempts --------------------------------------------------
-    def check_attempts(self, keys: list[str], limit: int, window_s: float) -> None:
-        """Raise RateLimited when any key failed ``limit`` times within the window."""
-        since = time.time() - window_s
-        for key in keys:
-            rows = self._run("SELECT COUNT(*), MIN(at) FROM failures WHERE key=? AND at>?",
-                             (key, since))
-            count, first = rows[0]
-            if count >= limit:
-                retry = max(1, int(first + window_s - time.time()) + 1)
-                raise RateLimited("too many failed sign-ins; try again later", retry_after=retry)
+    def sign_in(self, name: str, password: str, address: str,
+                limits: SignInLimits = SignInLimits()) -> User | None:
+        """The user for the right password; None for a wrong one or a disabled account.
 
-    def record_failure(self, keys: list[str]) -> None:
+        Raises RateLimited (with Retry-After) without checking the password when
+        ``address`` is at its limit, or when the account is at its limit and
+        ``address`` has failed in the window. A wrong password counts against
+        both; the right one forgets this address's failures on the account.
+        """
+        name = name[:64]
+        attempt = self._reserve(name, address, limits)
+        user = self.verify(name, password)
+        if user is None:
+            self._run("UPDATE sign_ins SET outcome='failed' WHERE id=?", (attempt,))
+        else:
+            self._run("DELETE FROM sign_ins WHERE name=? AND address=?", (name, address))
+        return user
+
+    def _reserve(self, name: str, address: str, limits: SignInLimits) -> int:
+        """Count the attempt (as failed until the password proves right) and decide, in
+        one transaction: the attempt's id, or RateLimited."""
         now = time.time()
-        for key in keys:
-            self._run("INSERT INTO failures VALUES (?,?)", (key, now))
-        self._run("DELETE FROM failures WHERE at<?", (now - 86400,))
+        since = now - limits.window_s
+        with self._transaction() as db:
+            tried, first = db.execute("SELECT COUNT(*), MIN(at) FROM sign_ins "
+                                      "WHERE address=? AND at>?", (address, since)).fetchone()
+            if tried >= limits.limit:           # the address's hard stop; nothing recorded
+                stopped = first + limits.window_s - now
+                raise RateLimited("too many failed sign-ins from this address; try again in "
+                                  f"{wait_words(stopped)}", retry_after=max(1, math.ceil(stopped)))
+            failed, last = db.execute("SELECT COUNT(*), MAX(at) FROM sign_ins "
+                                      "WHERE name=? AND at>?", (name, since)).fetchone()
+            throttled = bool(tried) and failed >= limits.limit and last + limits.delay(failed) > now
+            db.execute("DELETE FROM sign_ins WHERE at<?", (now - max(KEPT_S, limits.window_s),))
+            attempt = db.execute("INSERT INTO sign_ins (name, address, at, outcome) VALUES (?,?,?,?)",
+                                 (name, address, now, "refused" if throttled else "checking"))
+        if throttled:
+            wait = limits.delay(failed + 1)     # from now: this refusal is the latest attempt
+            raise RateLimited(f"too many failed sign-ins to this account; try again in "
+                              f"{wait_words(wait)}", retry_after=max(1, math.ceil(wait)))
+        return attempt.lastrowid
 
-    def clear_failures(self, keys: list[str]) -> None:
-        for key in keys:
-            self._run("DELETE FROM failures WHERE key=?", (key,))
+    def sign_in_records(self, limits: SignInLimits = SignInLimits()
+                        ) -> tuple[dict[str, SignInRecord], list[StoppedAddress]]:
+        """Accounts with failed attempts in the window (by name), and the stopped addresses."""
+        now = time.time()
+        since = now - limits.window_s
+        records = {}
+        for name, attempts, addresses, last in self._run(
+                "SELECT name, COUNT(*), COUNT(DISTINCT address), MAX(at) FROM sign_ins "
+                "WHERE at>? GROUP BY name", (since,)):
+            wait = max(0, math.ceil(last + limits.delay(attempts) - now))
+            records[name] = SignInRecord(name, attempts, addresses,
+                                         attempts >= limits.limit and wait > 0, wait)
+        stopped = [StoppedAddress(address, attempts, max(1, math.ceil(first + limits.window_s - now)))
+                   for address, attempts, first in self._run(
+                       "SELECT address, COUNT(*), MIN(at) FROM sign_ins WHERE at>? "
+                       "GROUP BY address HAVING COUNT(*)>=? ORDER BY address",
+                       (since, limits.limit))]
+        return records, stopped
 
     def backup(self, target: str | Path) -> None:
         """A consistent copy of the database (SQLite's online backup)."""
@@ -240,4 +355,5 @@ def _check_password(password: str) -> None:
         raise ConfigurationError("a password may have at most 1024 characters")
 
 
-__all__ = ["Accounts", "User", "Session", "ROLES", "default_db"]
+__all__ = ["Accounts", "User", "Session", "SignInLimits", "SignInRecord", "StoppedAddress",
+           "ROLES", "default_db", "wait_words"]

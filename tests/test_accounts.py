@@ -10,7 +10,7 @@ import sys
 import pytest
 from argon2 import Type, extract_parameters
 
-from pockg.accounts import Accounts
+from pockg.accounts import Accounts, SignInLimits
 from pockg.errors import ConfigurationError, RateLimited
 
 PASSWORD = "correct horse battery"
@@ -81,12 +81,12 @@ def test_session_tokens_are_stored_hashed(accounts, tmp_path):
 
 
 def test_too_many_failed_sign_ins_are_rate_limited(accounts):
-    keys = ["user:maria", "addr:10.0.0.1"]
+    accounts.add("maria", "curator", PASSWORD)
+    limits = SignInLimits(limit=5, window_s=60)
     for _ in range(5):
-        accounts.check_attempts(keys, 5, 60)
-        accounts.record_failure(keys)
+        assert accounts.sign_in("maria", "wrong password!", "10.0.0.1", limits) is None
     with pytest.raises(RateLimited) as caught:
-        accounts.check_attempts(["addr:10.0.0.1"], 5, 60)
+        accounts.sign_in("maria", PASSWORD, "10.0.0.1", limits)
     assert 1 <= caught.value.retry_after <= 61
 
 

@@ -3,7 +3,9 @@
 Sessions are server-side (``pockg.accounts``): the cookie carries a random
 token, signed by Flask; signing out or a password change deletes the
 session, so a copied cookie stops working. Failed sign-ins are counted per
-account and per address; past the limit the answer is 429 with Retry-After.
+account and per address (``pockg.accounts.SignInLimits``); past a limit the
+answer is 429 with Retry-After, never a wait on the server. The address is
+the client's, behind trusted proxies too (``web/proxy.py``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,20 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
 
+from pockg.accounts import SignInLimits, wait_words
 from pockg.curation.roles import DESCRIPTIONS, ROLES
 from pockg.errors import ConfigurationError, NotFound
 from web.state import current
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_LIMIT = 5           # failures per account or address ...
-LOGIN_WINDOW_S = 15 * 60  # ... within this window
+
+def sign_in_limits() -> SignInLimits:
+    """The app's limits (LOGIN_LIMIT, LOGIN_WINDOW_S, LOGIN_THROTTLE_S)."""
+    config, default = current_app.config, SignInLimits()
+    return SignInLimits(int(config.get("LOGIN_LIMIT", default.limit)),
+                        float(config.get("LOGIN_WINDOW_S", default.window_s)),
+                        float(config.get("LOGIN_THROTTLE_S", default.throttle_s)))
 
 
 def safe_next(target: str | None) -> str:
@@ -44,15 +52,11 @@ def login():
     if request.method == "POST":
         name = request.form.get("name", "").strip().lower()
         password = request.form.get("password", "")
-        keys = [f"user:{name}", f"addr:{request.remote_addr}"]
-        state.accounts.check_attempts(keys, current_app.config.get("LOGIN_LIMIT", LOGIN_LIMIT),
-                                      current_app.config.get("LOGIN_WINDOW_S", LOGIN_WINDOW_S))
-        user = state.accounts.verify(name, password)
+        user = state.accounts.sign_in(name, password, request.remote_addr or "unknown",
+                                      sign_in_limits())
         if user is None:
-            state.accounts.record_failure(keys)
             error, status = "Wrong name or password, or the account is disabled.", 401
         else:
-            state.accounts.clear_failures([f"user:{name}"])
             started = state.accounts.start_session(user)
             session.clear()
             session["sid"] = started.token
@@ -97,11 +101,20 @@ def password():
 
 
 # -- the admin's pages ------------------------------------------------------------
+def _users_page(error: str | None = None, status: int = 200):
+    """The users, each with its failed sign-ins in the window, and the stopped addresses."""
+    accounts = current().accounts
+    limits = sign_in_limits()
+    records, stopped = accounts.sign_in_records(limits)
+    return render_template("auth/users.html", users=accounts.list(), roles=ROLES,
+                           descriptions=DESCRIPTIONS, backups=_backups(), error=error,
+                           sign_ins=records, stopped=stopped, limits=limits,
+                           wait_words=wait_words), status
+
+
 @bp.get("/admin/users")
 def users():
-    state = current()
-    return render_template("auth/users.html", users=state.accounts.list(), roles=ROLES,
-                           descriptions=DESCRIPTIONS, backups=_backups())
+    return _users_page()
 
 
 @bp.post("/admin/users")
@@ -111,9 +124,7 @@ def add_user():
         state.accounts.add(request.form.get("name", "").strip(), request.form.get("role", ""),
                            request.form.get("password", ""))
     except ConfigurationError as exc:
-        return render_template("auth/users.html", users=state.accounts.list(), roles=ROLES,
-                               descriptions=DESCRIPTIONS, backups=_backups(),
-                               error=exc.message), 400
+        return _users_page(exc.message, 400)
     flash(f"Added {request.form.get('name')}.")
     return redirect(url_for("auth.users"))
 
@@ -135,9 +146,7 @@ def change_user(name: str):
         else:
             raise ConfigurationError(f"unknown action {action!r}")
     except (ConfigurationError, NotFound) as exc:
-        return render_template("auth/users.html", users=accounts.list(), roles=ROLES,
-                               descriptions=DESCRIPTIONS, backups=_backups(),
-                               error=exc.message), exc.http_status if isinstance(exc, NotFound) else 400
+        return _users_page(exc.message, exc.http_status if isinstance(exc, NotFound) else 400)
     flash({"role": f"{name} is now {request.form.get('role')}.",
            "disable": f"{name} is disabled and signed out everywhere.",
            "enable": f"{name} is enabled again.",

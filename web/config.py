@@ -46,7 +46,12 @@ class Config:
     DB = None                           # accounts database; defaults to <store>.users.sqlite
     BACKUP_DIR = None                   # admin backups; defaults to <store>.backups/
     LOGIN_LIMIT = 5                     # failed sign-ins per account or address ...
-    LOGIN_WINDOW_S = 900                # ... within this window, then 429
+    LOGIN_WINDOW_S = 900                # ... within this window, then 429 (pockg/accounts.py)
+    LOGIN_THROTTLE_S = 30               # an account's first wait past its limit; doubles per try
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (web/proxy.py): "127.0.0.1,10.0.0.0/8". Empty: none; clients are told apart
+    # by the connecting address.
+    TRUSTED_PROXIES = ""
     SESSION_COOKIE_NAME = "pockg_session"
     PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
