@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
+from urllib.parse import quote
 
 from flask import Flask, g, request
 
@@ -45,6 +47,9 @@ def create_app(config: dict | None = None, profile: str | None = None) -> Flask:
         module = __import__(f"web.{name}", fromlist=["bp"])
         app.register_blueprint(module.bp)
     _request_logging(app)
+    from web.proxy import TrustedProxies
+
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config.get("TRUSTED_PROXIES"))
     return app
 
 
@@ -52,7 +57,11 @@ BLUEPRINTS = ("browse", "sparql", "search", "compare", "library", "ontology", "v
               "lessons", "documents")
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _request_logging(app: Flask) -> None:
+    """One log line per request; control characters in the path are written as %XX."""
     log = logging.getLogger("pockg.web")
 
     @app.before_request
@@ -62,6 +71,6 @@ def _request_logging(app: Flask) -> None:
     @app.after_request
     def _log(response):
         ms = (time.perf_counter() - g.get("_t0", time.perf_counter())) * 1000
-        log.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"),
-                 response.status_code, ms)
+        path = CONTROL.sub(lambda m: quote(m.group()), request.full_path.rstrip("?"))
+        log.info("%s %s %s %.1fms", request.method, path, response.status_code, ms)
         return response
