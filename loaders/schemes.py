@@ -52,13 +52,16 @@ class SchemesLoader(EntityLoader):
             add(c, SKOS + "inScheme", scheme)
             add(c, SKOS + "notation", ox.Literal(notation))
             add(c, V.DCT + "identifier", ox.Literal(notation))
-            for key, pred in (("label", "prefLabel"), ("definition", "definition"), ("note", "note")):
+            for key, pred in (("label", "prefLabel"), ("definition", "definition"), ("note", "note"),
+                              ("scope_note", "scopeNote")):
                 if concept.get(key):
                     for term in ctx.literal_or_ref(LABEL, concept[key], record, "concepts"):
                         add(c, SKOS + pred, term)
-            for lang, values in (concept.get("alt") or {}).items():
-                for value in values:
-                    add(c, SKOS + "altLabel", ox.Literal(str(value), language=lang))
+            # alt: shown to readers; hidden: matched by search and the linker, never shown
+            for key, pred in (("alt", "altLabel"), ("hidden", "hiddenLabel")):
+                for lang, values in (concept.get(key) or {}).items():
+                    for value in values:
+                        add(c, SKOS + pred, ox.Literal(str(value), language=lang))
             broader = concept.get("broader")
             for b in (broader if isinstance(broader, list) else [broader] if broader else []):
                 target = ctx.concept(b, record, "concepts")

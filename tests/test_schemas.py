@@ -71,8 +71,8 @@ NESTED = {
 DATASET_KEYS = {"id", "title", "description", "version", "license", "license_name", "creators",
                 "citation", "publisher", "homepage", "sources", "cite"}
 SCHEME_KEYS = {"id", "concept_class", "title", "definition", "cite", "concepts"}
-CONCEPT_KEYS = {"notation", "label", "alt", "definition", "broader", "close_match", "related",
-                "tier", "note", "cite", "deprecated", "replaced_by"}
+CONCEPT_KEYS = {"notation", "label", "alt", "hidden", "definition", "scope_note", "broader",
+                "close_match", "related", "tier", "note", "cite", "deprecated", "replaced_by"}
 PASSAGE_KEYS = {"n", "kind", "section", "title", "gist", "quotes", "footnotes"}
 
 
