@@ -16,6 +16,7 @@ LOADERS = {
     "schemes": "loaders.schemes:SchemesLoader",
     "sources": "loaders.sources:SourcesLoader",
     "documents": "loaders.documents:DocumentsLoader",
+    "links": "loaders.links:LinksLoader",
     "countries": "loaders.simple:CountriesLoader",
     "actors": "loaders.actors:ActorsLoader",
     "operations": "loaders.operations:OperationsLoader",

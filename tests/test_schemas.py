@@ -50,7 +50,7 @@ FOLDER_KIND = {
 }
 GROUP_FOLDERS = {"countries", "actors", "recommendations", "questions", "reporting", "coordination"}
 EXPECTED_FILES = {f"{name}.schema.json" for name in
-                  [*FOLDER_KIND, "dataset", "schemes", "common", "lifecycle", "lessons"]}
+                  [*FOLDER_KIND, "dataset", "schemes", "common", "lifecycle", "lessons", "links"]}
 
 # Keys every entity has besides its FIELDS, and the nested lists per kind.
 ENTITY_EXTRA = {"id", "label", "notes", "cite"}
