@@ -140,10 +140,12 @@ def test_a_link_to_a_narrower_concept_counts_for_the_broader_one(linked_store, s
     lib = QueryLibrary(settings.queries_dir)
     table = lib.run("passages-about-concept", {"concept": "vulnerability"}, store)
     assert [r["passage"] for r in table.rows] == [passage.id]
-    # suggestions count only when asked for
+    # suggestions count only when asked for (in this document: the workshop
+    # report's reviewed links, loaded by the build, are accepted ones)
     A.store_links(store, version)
-    assert not A.passages_about(store, C + "AOR-GBV")
-    assert A.passages_about(store, C + "AOR-GBV", status=("accepted", "suggested"))
+    ours = lambda rows: [r for r in rows if r["passage"].startswith(version + "/")]  # noqa: E731
+    assert not ours(A.passages_about(store, C + "AOR-GBV"))
+    assert ours(A.passages_about(store, C + "AOR-GBV", status=("accepted", "suggested")))
 
 
 def test_documents_by_tier_counts_accepted_links_per_document(linked_store, settings):
@@ -155,4 +157,6 @@ def test_documents_by_tier_counts_accepted_links_per_document(linked_store, sett
     store.extend(A.manual_link(store, passage.id, start, start + 17, "T2", "erin"))
     table = QueryLibrary(settings.queries_dir).run("documents-by-tier", {}, store)
     cells = {(r["document"], r["tierNotation"]): r["passages"] for r in table.rows}
-    assert cells == {(V.ID + "document/test-strategy", "T2"): "1"}
+    # the workshop report's reviewed links (data/links/) are in every build
+    ours = {k: v for k, v in cells.items() if k[0] != V.ID + "document/workshop-2010"}
+    assert ours == {(V.ID + "document/test-strategy", "T2"): "1"}
