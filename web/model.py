@@ -194,12 +194,16 @@ def describe(store, iri: str, lang: str = "en") -> dict:
             "hierarchy": hierarchy(store, node, type_iris, lang) if concept else None,
             "incoming": links,
             "cited_here": cited_here(store, node, lang),
-            "passages": linked_passages(store, iri)}
+            "passages": linked_passages(store, iri, lang)}
 
 
-def linked_passages(store, iri: str) -> list[dict]:
-    """Passages of ingested documents linked to ``iri`` or to a narrower concept
-    (accepted and suggested links; rejected ones are left out), with the quote."""
+def linked_passages(store, iri: str, lang: str = "en") -> list[dict]:
+    """Passages linked to ``iri`` or to a narrower concept (accepted and suggested
+    links; rejected ones are left out), with the quote: passages of ingested
+    documents (``document/<id>/v/<hash>/p/<key>``, shown on the document's
+    page) and of curated documents (``document/<id>/p/<n>``, whose reviewed
+    links come from data/links/; shown on the passage's own page, with its gist).
+    """
     from urllib.parse import unquote
 
     from pockg.linking.annotations import passages_about
@@ -207,13 +211,44 @@ def linked_passages(store, iri: str) -> list[dict]:
     rows = passages_about(store, iri, status=("LS-accepted", "LS-suggested"))
     out = []
     for row in rows:
-        parts = row["passage"][len(V.ID):].split("/")   # document/<id>/v/<hash>/p/<key>
-        if len(parts) < 6 or parts[0] != "document":
+        parts = row["passage"][len(V.ID):].split("/")
+        if parts[0] == "document" and len(parts) >= 6 and parts[2] == "v" and parts[4] == "p":
+            curated, number = False, unquote(parts[5])
+        elif parts[0] == "document" and len(parts) == 4 and parts[2] == "p":
+            curated, number = True, unquote(parts[3])
+        else:
             continue
-        out.append({**row, "document": parts[1], "number": unquote(parts[5]),
+        out.append({**row, "document": parts[1], "number": number, "curated": curated,
+                    "document_iri": f"{V.ID}document/{parts[1]}",
                     "accepted": row["status"].endswith("LS-accepted"),
                     "narrower": row["body"] != iri})
+    if not out:
+        return out
+    names = labelled(store, [r["document_iri"] for r in out] + [r["body"] for r in out], lang)
+    gists = _gists(store, [r["passage"] for r in out if r["curated"]], lang)
+    for r in out:
+        r["document_label"] = names[r["document_iri"]]["text"]
+        r["document_lang"] = names[r["document_iri"]]["lang"]
+        r["body_label"] = names[r["body"]]["text"]
+        r["gist"] = gists.get(r["passage"])
+    order = {d: n for n, d in enumerate(dict.fromkeys(
+        r["document_iri"] for r in sorted(out, key=lambda r: (not r["curated"], r["document_label"]))))}
+    out.sort(key=lambda r: (order[r["document_iri"]], _natural(r["number"]), r["start"], r["body"]))
     return out
+
+
+def _gists(store, passages: list[str], lang: str) -> dict[str, str]:
+    """The gist (our one-sentence paraphrase) of curated passages, in ``lang`` or English."""
+    if not passages:
+        return {}
+    values = " ".join(str(ox.NamedNode(p)) for p in dict.fromkeys(passages))
+    rows = store.select(f"""
+        SELECT ?p ?g WHERE {{ VALUES ?p {{ {values} }} ?p pockg:gist ?g }}""").rows
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in rows:
+        found[r["p"].value][getattr(r["g"], "language", None) or ""] = r["g"].value
+    return {p: next((g[t] for t in (lang, "en", "") if t in g), next(iter(g.values())))
+            for p, g in found.items()}
 
 
 def _value(o, names: dict) -> dict:
