@@ -403,3 +403,12 @@ def test_static_css_meets_contrast_for_text(app):
             assert ratio(colours[text], colours[background]) >= 4.5, (text, background)
     focus = re.search(r":focus[^{]*\{[^}]*outline:\s*\d+px solid (#[0-9a-fA-F]{6})", css).group(1)
     assert ratio(focus, colours["bg"]) >= 3 and ratio(focus, colours["soft"]) >= 3
+
+
+def test_hidden_labels_stay_off_concept_pages(client, store):
+    """skos:hiddenLabel is for search and the linker (issue 13 §3), never shown to readers."""
+    hidden = store.select("SELECT ?l WHERE { <https://w3id.org/pockg/id/concept/T2> "
+                          "skos:hiddenLabel ?l }").rows
+    assert hidden
+    text = page(client, "/id/concept/T2")
+    assert "hiddenLabel" not in text and "Hidden label" not in text

@@ -142,6 +142,9 @@ def _readable_evidence(store, evidence: dict[tuple, list[dict]], lang: str) -> N
                                    e.get("title") or "", e.get("quote") or ""))
 
 
+HIDDEN_LABEL = V.SKOS + "hiddenLabel"
+
+
 def status_iri(notation: str) -> str:
     """Concept IRIs are id/concept/<notation> (see the ontology header)."""
     return f"{V.ID}concept/{notation}"
@@ -175,8 +178,8 @@ def describe(store, iri: str, lang: str = "en") -> dict:
             properties[p.value].append(value)
     groups = {"identity": [], "statements": [], "record": []}
     for p, vals in properties.items():
-        if concept and p in HIERARCHY:
-            continue
+        if concept and p in HIERARCHY or p == HIDDEN_LABEL:   # hidden labels are for search
+            continue                                            # and the linker, not readers
         group = ("identity" if p in IDENTITY else "record" if p in RECORD else "statements")
         groups[group].append({"iri": p, "label": names[p]["text"], "label_lang": names[p]["lang"],
                               "values": _prefer(vals, lang)})
