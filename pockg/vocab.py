@@ -96,7 +96,8 @@ DATATYPE_PROPERTIES = (
     "settled", "argument", "feedsReport", "purpose", "issuer", "isbn",
     "sourceType", "documentType", "isUNOperation",
     # ingested documents and links to concepts
-    "contentHash", "score", "softwareVersion",
+    "contentHash", "score", "softwareVersion", "componentScore", "lexicalScore", "semanticScore",
+    "closestConceptText",
     # lessons and their curation
     "observation", "discussion", "conclusion", "recommendationText", "remedialAction",
     "validatedOn", "allowedRole", "isPublishedState", "isInitialState", "revision", "eventKind",

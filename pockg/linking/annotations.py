@@ -38,7 +38,8 @@ import pyoxigraph as ox
 from pockg import __version__
 from pockg import vocab as V
 from pockg.errors import NotFound, PockgError
-from pockg.linking.context import PassageInput, document_links
+from pockg.linking import semantic
+from pockg.linking.context import COMPONENTS, PassageInput, document_links
 from pockg.linking.lexicon import CONCEPT, Lexicon, build_lexicon
 from pockg.linking.matcher import DEFAULT_THRESHOLD, Matcher
 
@@ -66,6 +67,9 @@ OA = {k: _n(V.OA + k) for k in (
     "hasSelector", "exact", "prefix", "suffix", "start", "end")}
 CONCEPT_LINK = _n(V.term("ConceptLink"))
 SCORE = _n(V.term("score"))
+LEXICAL_SCORE = _n(V.term("lexicalScore"))
+SEMANTIC_SCORE = _n(V.term("semanticScore"))
+CLOSEST_TEXT = _n(V.term("closestConceptText"))
 LINK_STATUS = _n(V.term("linkStatus"))
 SOFTWARE_VERSION = _n(V.term("softwareVersion"))
 TEXT = _n(V.term("text"))
@@ -144,12 +148,18 @@ class Link:
     score: float
     status: str
     creator: str
+    lexical: float | None = None       # the components' scores (None: it did not propose it)
+    semantic: float | None = None
+    closest: str | None = None         # for a match by meaning: the closest concept text
 
 
 def annotation_quads(passage_iri: str, text: str, body: str, start: int, end: int,
                      score: float, status: str, creator: str, created: ox.Literal,
-                     entity: bool, graph: str, derived_from: str | None = None) -> list[ox.Quad]:
-    """The quads of one annotation; ``creator`` is the linker or a person's IRI."""
+                     entity: bool, graph: str, derived_from: str | None = None,
+                     reason: dict | None = None) -> list[ox.Quad]:
+    """The quads of one annotation; ``creator`` is the linker or a person's IRI.
+    ``reason``: the components' scores (``lexical``, ``semantic``) and, for a
+    match by meaning, the concept text it was closest to (``closest``, ``lang``)."""
     if not (0 <= start < end <= len(text)):
         raise LinkError(f"offsets {start}..{end} are outside the passage text (0..{len(text)})")
     a = annotation_iri(passage_iri, body, start, end)
@@ -175,6 +185,12 @@ def annotation_quads(passage_iri: str, text: str, body: str, start: int, end: in
     ]
     if derived_from:  # inherited from the section heading's link
         q.append((an, DERIVED, _n(derived_from)))
+    for key, predicate in (("lexical", LEXICAL_SCORE), ("semantic", SEMANTIC_SCORE)):
+        if reason and reason.get(key) is not None:
+            q.append((an, predicate, ox.Literal(str(Decimal(str(round(reason[key], 3)))),
+                                                datatype=XSD_DECIMAL)))
+    if reason and reason.get("closest"):
+        q.append((an, CLOSEST_TEXT, ox.Literal(reason["closest"], language=reason.get("lang") or "en")))
     if creator != LINKER:
         q += [(agent, RDF_TYPE, PERSON)]
     out = [ox.Quad(s, p, o, g) for s, p, o in q]
@@ -209,7 +225,8 @@ SELECT ?doc ?version WHERE { VALUES ?doc {} ?doc pockg:currentVersion ?version }
 _TEXT_Q = """SELECT ?passage ?text WHERE { VALUES ?passage {} ?passage pockg:text ?text }"""
 
 _LINKS_Q = """
-SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator WHERE {
+SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator
+       ?lexical ?semantic ?closest WHERE {
   GRAPH ?g {
     ?link a pockg:ConceptLink ; oa:hasBody ?body ; oa:hasTarget ?t ; pockg:linkStatus ?status .
     ?t oa:hasSource ?passage ; oa:hasSelector ?ps , ?qs .
@@ -217,6 +234,9 @@ SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator WHERE 
     ?qs oa:exact ?exact .
     OPTIONAL { ?link pockg:score ?score }
     OPTIONAL { ?link dcterms:creator ?creator }
+    OPTIONAL { ?link pockg:lexicalScore ?lexical }
+    OPTIONAL { ?link pockg:semanticScore ?semantic }
+    OPTIONAL { ?link pockg:closestConceptText ?closest }
   }
 }
 """
@@ -261,7 +281,10 @@ def existing_links(store, graph: str | None = None) -> list[Link]:
         out.append(Link(r["link"].value, r["passage"].value, r["body"].value,
                         int(r["start"].value), int(r["end"].value), r["exact"].value,
                         float(r["score"].value) if "score" in r else 1.0,
-                        r["status"].value, r["creator"].value if "creator" in r else ""))
+                        r["status"].value, r["creator"].value if "creator" in r else "",
+                        float(r["lexical"].value) if "lexical" in r else None,
+                        float(r["semantic"].value) if "semantic" in r else None,
+                        r["closest"].value if "closest" in r else None))
     return out
 
 
@@ -288,12 +311,14 @@ def matcher_for(store) -> Matcher:
     if cached and cached[0] == size:
         return cached[1]
     m = Matcher(build_lexicon(store))
+    m.space = semantic.space_for(store, m.lexicon)      # the semantic component
     _MATCHERS[key] = (size, m)
     return m
 
 
 def link_document(store, document_or_version_iri: str, threshold: float = DEFAULT_THRESHOLD,
-                  matcher: Matcher | None = None) -> list[ox.Quad]:
+                  matcher: Matcher | None = None,
+                  components: tuple[str, ...] = COMPONENTS) -> list[ox.Quad]:
     """The complete new content of the version's links graph.
 
     Accepted and rejected links and manual links are kept as they are;
@@ -317,7 +342,8 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
     created = now()
     new_iris: set[str] = set()
 
-    def add(passage: str, target: str, start: int, end: int, score: float, derived: str | None):
+    def add(passage: str, target: str, start: int, end: int, score: float, derived: str | None,
+            reason: dict | None = None):
         iri = annotation_iri(passage, target, start, end)
         if iri in keep or iri in new_iris:
             return
@@ -327,21 +353,33 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
             return
         quads.extend(annotation_quads(
             passage, texts[passage], target, start, end, score, SUGGESTED, LINKER, created,
-            not matcher.lexicon.is_concept(target), graph, derived))
+            not matcher.lexicon.is_concept(target), graph, derived, reason))
 
-    for passage, links in document_links(matcher, passages, threshold).items():
+    space = getattr(matcher, "space", None)
+    for passage, links in document_links(matcher, passages, threshold, space,
+                                         components).items():
         for link in links:
+            reason = reason_of(link, texts[passage])
             if link.inherited_from:
                 head, mention = link.inherited_from
                 add(passage, link.target, 0, len(texts[passage]), link.score,
-                    annotation_iri(head, mention.target, mention.start, mention.end))
+                    annotation_iri(head, mention.target, mention.start, mention.end), reason)
             for mention in link.mentions:
-                add(passage, link.target, mention.start, mention.end, link.score, None)
+                add(passage, link.target, mention.start, mention.end, link.score, None, reason)
     if any(q.predicate == CREATOR and q.object.value == LINKER for q in quads):
         quads.extend(linker_quads(graph))
     people = {q.object for q in quads if q.predicate in (CREATOR, ATTRIBUTED) and q.object.value != LINKER}
     quads.extend(ox.Quad(p, RDF_TYPE, PERSON, _n(graph)) for p in sorted(people, key=str))
     return _dedupe(quads)
+
+
+def reason_of(link, text: str) -> dict:
+    """Which components proposed ``link``, with their scores and the closest concept text."""
+    match = link.semantic
+    return {"lexical": link.lexical if link.mentions and link.lexical else None,
+            "semantic": match.score if match is not None else None,
+            "closest": match.closest if match is not None else None,
+            "lang": semantic.language(text) if match is not None else None}
 
 
 def _dedupe(quads: list[ox.Quad]) -> list[ox.Quad]:
@@ -354,12 +392,13 @@ def _dedupe(quads: list[ox.Quad]) -> list[ox.Quad]:
 
 
 def store_links(store, document_or_version_iri: str, threshold: float = DEFAULT_THRESHOLD,
-                matcher: Matcher | None = None) -> tuple[str, int]:
+                matcher: Matcher | None = None,
+                components: tuple[str, ...] = COMPONENTS) -> tuple[str, int]:
     """Link one document version and write its links graph; (graph, links in it)."""
     version = resolve_version(store, document_or_version_iri)
     m = PASSAGE_RE.match(version + "/p/x")
     graph = links_graph(m["doc"], m["hash"])
-    quads = link_document(store, version, threshold, matcher)
+    quads = link_document(store, version, threshold, matcher, components)
     store.replace_graphs([graph], quads)
     links = sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == CONCEPT_LINK)
     return graph, links

@@ -89,12 +89,40 @@ class PassageInput:
 
 @dataclass
 class Link:
-    """A passage-level suggestion with its evidence."""
+    """A passage-level suggestion with its evidence, and which components proposed it."""
 
     target: str
     score: float
     mentions: list[Mention] = field(default_factory=list)
     inherited_from: tuple[str, Mention] | None = None   # (heading passage id, its mention)
+    lexical: float | None = None       # the word matching's score, if it proposed the link
+    semantic: object = None            # semantic.SemanticMatch, if meaning proposed it
+
+
+COMPONENTS = ("lexical", "semantic")
+
+
+# How the components' scores combine into one: a logistic regression fitted on
+# the project's own gold (the workshop report and the first unseen set) by
+# benchmarks/calibrate_linker.py, over combination_features. Its output is the
+# chance that the gold has the concept, so the threshold means the same for
+# every concept and every mix of components.
+COMBINATION = (0.821, 7.26, 2.574, 13.26, -4.298, -3.276)   # printed on 2026-12-07
+
+
+def combination_features(lexical: float | None, semantic: float | None) -> list[float]:
+    l, s = lexical or 0.0, semantic or 0.0
+    return [1.0, l, s, l * s, float(lexical is not None), float(semantic is not None)]
+
+
+def combine(lexical: float | None, semantic: float | None) -> float:
+    """One score in [0, 1] from the components' scores (see COMBINATION)."""
+    import math
+
+    if lexical is None and semantic is None:
+        return 0.0
+    z = sum(w * x for w, x in zip(COMBINATION, combination_features(lexical, semantic)))
+    return round(min(0.99, 1.0 / (1.0 + math.exp(-z))), 3)
 
 
 def _content_words(text: str) -> list[str]:
@@ -228,21 +256,38 @@ def _heading_concepts(matcher: Matcher, text: str, mentions: list[Mention]) -> l
     return out
 
 
-def document_links(matcher: Matcher, passages: list[PassageInput],
-                   threshold: float) -> dict[str, list[Link]]:
-    """passage id -> links at or above ``threshold``, best first."""
+def document_links(matcher: Matcher, passages: list[PassageInput], threshold: float,
+                   space=None, components: tuple[str, ...] = COMPONENTS) -> dict[str, list[Link]]:
+    """passage id -> links at or above ``threshold``, best first.
+
+    ``space`` (a ``semantic.ConceptSpace``) adds the semantic component;
+    ``components`` chooses which components run (to measure each alone)."""
     council = any(p.kind == "operative" for p in passages)   # a resolution
+    lexical = "lexical" in components
     per: dict[str, list[Mention]] = {p.id: passage_mentions(matcher, p.text, p.kind, council)
-                                     for p in passages}
+                                     if lexical else [] for p in passages}
     _one_scheme(matcher, per)
     by_id = {p.id: p for p in passages}
+    meanings: dict[str, list] = {}
+    if space is not None and "semantic" in components:
+        prose = [p for p in passages if p.kind != "heading"]
+        meanings = dict(zip((p.id for p in prose), space.match_many([p.text for p in prose])))
     links: dict[str, dict[str, Link]] = {}
     for p in passages:
         own: dict[str, Link] = {}
         for m in per[p.id]:
             own.setdefault(m.target, Link(m.target, 0.0)).mentions.append(m)
         for link in own.values():
-            link.score = _fold_score(link.mentions)
+            link.score = link.lexical = _fold_score(link.mentions)
+        for match in meanings.get(p.id, ()):
+            link = own.get(match.target)
+            if link is None:
+                own[match.target] = link = Link(match.target, 0.0, [Mention(
+                    match.target, match.start, match.end, p.text[match.start:match.end],
+                    match.score, match.closest, "semantic")])
+            link.semantic = match
+            # measured alone, the semantic component keeps its own calibrated score
+            link.score = combine(link.lexical, match.score) if lexical else match.score
         links[p.id] = own
     for p in passages:
         if p.kind == "footnote":

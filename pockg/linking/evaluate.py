@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pockg.config import MEMORY, Settings
 from pockg.errors import PockgError
+from pockg.linking.context import COMPONENTS
 from pockg.linking.lexicon import concept_iri
 from pockg.linking.matcher import DEFAULT_THRESHOLD
 
@@ -71,17 +72,24 @@ class Report:
     per_concept: list[dict]
     unresolved: list[str] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
+    components: dict = field(default_factory=dict)    # configuration name -> Scores
+    configuration: str = "hybrid"                      # what `pockg link run` uses
 
     def as_dict(self) -> dict:
         return {"threshold": self.threshold, "passages": self.passages,
                 "micro": self.micro.as_dict() | self.counts, "macro": self.macro.as_dict(),
                 "precision_at": {str(k): round(v, 4) for k, v in self.precision_at.items()},
                 "ndcg_at_5": round(self.ndcg_at_5, 4), "per_concept": self.per_concept,
-                "unresolved": self.unresolved}
+                "unresolved": self.unresolved, "configuration": self.configuration,
+                "components": {k: v.as_dict() for k, v in self.components.items()}}
 
     def to_text(self) -> str:
         m, a = self.micro, self.macro
-        lines = [
+        lines = [f"component {name}: precision {c.precision:.3f} recall {c.recall:.3f} "
+                 f"f1 {c.f1:.3f}" for name, c in self.components.items()]
+        lines += [
+            f"configuration: {self.configuration} (what `pockg link run` uses; the lines "
+            "below are its scores)",
             f"micro: precision {m.precision:.3f} recall {m.recall:.3f} f1 {m.f1:.3f}",
             f"macro: precision {a.precision:.3f} recall {a.recall:.3f} f1 {a.f1:.3f}",
             "precision at 1/3/5: " + " / ".join(f"{self.precision_at[k]:.3f}" for k in (1, 3, 5)),
@@ -97,6 +105,12 @@ class Report:
         for key in self.unresolved:
             lines.append(f"warning: gold passage {key} is not in its document; its concepts count as missed")
         return "\n".join(lines)
+
+
+# Each configuration measured, by the components it runs; the last is what
+# `pockg link run` uses, and the report's micro line is its score.
+CONFIGURATIONS = {"lexical": ("lexical",), "semantic": ("semantic",),
+                  "hybrid": ("lexical", "semantic")}
 
 
 def read_gold(path: str | Path) -> list[GoldItem]:
@@ -132,17 +146,20 @@ def _temporary_store(settings: Settings):
     return store
 
 
-def predict(store, files: list[Path], threshold: float, progress=None) -> dict[tuple[Path, str], dict[str, float]]:
-    """(file, passage key) -> {concept IRI: score} for every passage of the files."""
+def predict(store, files: list[Path], threshold: float, progress=None,
+            components: tuple[str, ...] = COMPONENTS,
+            results=None) -> dict[tuple[Path, str], dict[str, float]]:
+    """(file, passage key) -> {concept IRI: score} for every passage of the files,
+    linked with ``components`` (``results``: the files' ingest results, if done)."""
     from pockg.ingest import ingest
     from pockg.linking.annotations import existing_links, matcher_for, store_links
 
-    results = ingest(store, files)
+    results = results or ingest(store, files)
     matcher = matcher_for(store)
     out: dict[tuple[Path, str], dict[str, float]] = {}
     keys = _passage_keys(store)
     for file, result in zip(files, results):
-        graph, count = store_links(store, result.version, threshold, matcher)
+        graph, count = store_links(store, result.version, threshold, matcher, components)
         if progress:
             progress(f"{file.name}: {result.passages} passages, {count} links")
         for link in existing_links(store, graph):
@@ -166,11 +183,20 @@ def _passage_keys(store) -> dict[str, str]:
 
 def evaluate(gold_path: str | Path, settings: Settings, threshold: float = DEFAULT_THRESHOLD,
              progress=None) -> Report:
+    from pockg.ingest import ingest
+
     items = read_gold(gold_path)
     files = sorted({i.file for i in items})
     store = _temporary_store(settings)
-    predicted = predict(store, files, threshold, progress)
-    return score(items, predicted, threshold)
+    results = ingest(store, files)
+    components = {}
+    for name, parts in CONFIGURATIONS.items():
+        if progress:
+            progress(f"linking with the {name} configuration")
+        report = score(items, predict(store, files, threshold, None, parts, results), threshold)
+        components[name] = report.micro
+    report.components = components          # the last configuration is the one link run uses
+    return report
 
 
 def score(items: list[GoldItem], predicted: dict, threshold: float) -> Report:

@@ -38,8 +38,12 @@ def test_evaluate_prints_the_exact_micro_line_and_leaves_the_store_alone(tmp_pat
     result = CliRunner().invoke(main, ["link", "evaluate", "--gold", str(gold), "-q"],
                                 env={"POCKG_STORE": str(store)})
     assert result.exit_code == 0, result.output
-    first = result.output.splitlines()[0]
-    assert MICRO.fullmatch(first), first
+    micro = [line for line in result.output.splitlines() if line.startswith("micro:")]
+    assert len(micro) == 1 and MICRO.fullmatch(micro[0]), micro       # outside checks parse it
+    components = re.findall(r"^component (\S+): precision \S+ recall \S+ f1 \S+$",
+                            result.output, re.M)
+    assert components == ["lexical", "semantic", "hybrid"]
+    assert "configuration: hybrid" in result.output     # which one the micro line measures
     assert re.search(r"^macro: precision \S+ recall \S+ f1 \S+$", result.output, re.M)
     assert "precision at 1/3/5:" in result.output and "ndcg at 5:" in result.output
     assert re.search(r"^T1 +1 +0 +0 +1 ", result.output, re.M)      # the per-concept table
