@@ -93,8 +93,12 @@ def pockg_ok(*args: str, **kw) -> str:
 
 
 def copy_store(source: Path, target: Path) -> None:
-    """A closed store folder and its accounts database, copied to ``target``."""
+    """A closed store folder, its public replica and its accounts database, copied
+    to ``target`` (a read-only server needs the replica: it never makes one)."""
     shutil.copytree(source, target)
+    replica = Path(f"{source}.public")
+    if replica.is_dir():
+        shutil.copytree(replica, f"{target}.public")
     db = Path(f"{source}.users.sqlite")
     if db.exists():
         shutil.copy2(db, f"{target}.users.sqlite")
