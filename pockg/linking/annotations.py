@@ -318,7 +318,8 @@ def matcher_for(store) -> Matcher:
 
 def link_document(store, document_or_version_iri: str, threshold: float = DEFAULT_THRESHOLD,
                   matcher: Matcher | None = None,
-                  components: tuple[str, ...] = COMPONENTS) -> list[ox.Quad]:
+                  components: tuple[str, ...] = COMPONENTS,
+                  only: set[str] | None = None) -> list[ox.Quad]:
     """The complete new content of the version's links graph.
 
     Accepted and rejected links and manual links are kept as they are;
@@ -335,7 +336,8 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
     passages = passages_of(store, version)
     texts = {p.id: p.text for p in passages}
     old = {link.iri: link for link in existing_links(store, graph)}
-    keep = {iri for iri, link in old.items() if link.status != SUGGESTED or link.creator != LINKER}
+    keep = {iri for iri, link in old.items() if link.status != SUGGESTED or link.creator != LINKER
+            or only is not None and not within(matcher, link.body, only)}
     quads: list[ox.Quad] = []
     for iri in sorted(keep):
         quads.extend(_annotation_quads_in_store(store, iri))
@@ -359,6 +361,8 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
     for passage, links in document_links(matcher, passages, threshold, space,
                                          components).items():
         for link in links:
+            if only is not None and not within(matcher, link.target, only):
+                continue
             reason = reason_of(link, texts[passage])
             if link.inherited_from:
                 head, mention = link.inherited_from
@@ -371,6 +375,12 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
     people = {q.object for q in quads if q.predicate in (CREATOR, ATTRIBUTED) and q.object.value != LINKER}
     quads.extend(ox.Quad(p, RDF_TYPE, PERSON, _n(graph)) for p in sorted(people, key=str))
     return _dedupe(quads)
+
+
+def within(matcher: Matcher, target: str, schemes: set[str]) -> bool:
+    """Whether ``target`` is a concept of one of ``schemes`` (scheme ids)."""
+    concept = matcher.lexicon.concepts.get(target)
+    return concept is not None and concept.scheme in schemes
 
 
 def reason_of(link, text: str) -> dict:
@@ -393,12 +403,13 @@ def _dedupe(quads: list[ox.Quad]) -> list[ox.Quad]:
 
 def store_links(store, document_or_version_iri: str, threshold: float = DEFAULT_THRESHOLD,
                 matcher: Matcher | None = None,
-                components: tuple[str, ...] = COMPONENTS) -> tuple[str, int]:
+                components: tuple[str, ...] = COMPONENTS,
+                only: set[str] | None = None) -> tuple[str, int]:
     """Link one document version and write its links graph; (graph, links in it)."""
     version = resolve_version(store, document_or_version_iri)
     m = PASSAGE_RE.match(version + "/p/x")
     graph = links_graph(m["doc"], m["hash"])
-    quads = link_document(store, version, threshold, matcher, components)
+    quads = link_document(store, version, threshold, matcher, components, only)
     store.replace_graphs([graph], quads)
     links = sum(1 for q in quads if q.predicate == RDF_TYPE and q.object == CONCEPT_LINK)
     return graph, links
