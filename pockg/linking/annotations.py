@@ -151,6 +151,7 @@ class Link:
     lexical: float | None = None       # the components' scores (None: it did not propose it)
     semantic: float | None = None
     closest: str | None = None         # for a match by meaning: the closest concept text
+    derived_from: str | None = None    # the heading's link it was inherited from
 
 
 def annotation_quads(passage_iri: str, text: str, body: str, start: int, end: int,
@@ -226,7 +227,7 @@ _TEXT_Q = """SELECT ?passage ?text WHERE { VALUES ?passage {} ?passage pockg:tex
 
 _LINKS_Q = """
 SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator
-       ?lexical ?semantic ?closest WHERE {
+       ?lexical ?semantic ?closest ?derived WHERE {
   GRAPH ?g {
     ?link a pockg:ConceptLink ; oa:hasBody ?body ; oa:hasTarget ?t ; pockg:linkStatus ?status .
     ?t oa:hasSource ?passage ; oa:hasSelector ?ps , ?qs .
@@ -237,6 +238,7 @@ SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator
     OPTIONAL { ?link pockg:lexicalScore ?lexical }
     OPTIONAL { ?link pockg:semanticScore ?semantic }
     OPTIONAL { ?link pockg:closestConceptText ?closest }
+    OPTIONAL { ?link prov:wasDerivedFrom ?derived }
   }
 }
 """
@@ -284,7 +286,8 @@ def existing_links(store, graph: str | None = None) -> list[Link]:
                         r["status"].value, r["creator"].value if "creator" in r else "",
                         float(r["lexical"].value) if "lexical" in r else None,
                         float(r["semantic"].value) if "semantic" in r else None,
-                        r["closest"].value if "closest" in r else None))
+                        r["closest"].value if "closest" in r else None,
+                        r["derived"].value if "derived" in r else None))
     return out
 
 

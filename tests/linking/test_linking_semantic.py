@@ -94,10 +94,12 @@ def test_the_document_page_says_why_each_link_was_suggested(settings, tmp_path):
     build(settings, store, check=False)
     path = tmp_path / "report.md"
     path.write_text("# Report\n\n1. " + IDP_PARAPHRASE + " Internally displaced persons "
-                    "need shelter.\n", encoding="utf-8")
+                    "need shelter.\n\n## 2. Protection Risks\n\n2.1 Patrols go out at night.\n",
+                    encoding="utf-8")
     version = ingest(store, [path], doc_id="semantic-report")[0].version
     A.store_links(store, version)
     app = create_app({"STORE_OBJECT": store, "STORE": ":memory:"}, profile="testing")
     page = app.test_client().get("/documents/semantic-report").get_data(as_text=True)
     assert "Why:" in page and "the words match a label of the concept" in page
     assert "the sentence means what the concept says" in page
+    assert "the heading of its section names the concept" in page       # inherited links
