@@ -27,7 +27,9 @@ open only the public replica, which holds no private graph.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pockg.vocab import PREFIXES
 
@@ -77,7 +79,7 @@ _ESCAPE = re.compile(_UCHAR)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Token:
     kind: str            # word, pname, iri, string, var, number, other ...
     text: str
@@ -93,8 +95,10 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
-def tokens(text: str) -> list[Token]:
-    """The query's tokens, whitespace and comments left out (linear time)."""
+@lru_cache(maxsize=16)
+def tokens(text: str) -> tuple[Token, ...]:
+    """The query's tokens, whitespace and comments left out (linear time; the
+    check and the cost estimate of one request share one lexing)."""
     found = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
@@ -107,7 +111,7 @@ def tokens(text: str) -> list[Token]:
                                match.group("local") or ""))
         else:
             found.append(Token(kind, match.group()))
-    return found
+    return tuple(found)
 
 
 def skeleton(text: str) -> str:
@@ -146,7 +150,7 @@ def check_query(text: str, store_graphs: set[str] | None, base_iri: str | None =
     return info
 
 
-def _check(toks: list[Token], store_graphs: set[str], known: dict[str, str]) -> QueryInfo:
+def _check(toks: Sequence[Token], store_graphs: set[str], known: dict[str, str]) -> QueryInfo:
     declared = _declarations(toks)
     iris: list[str] = []
     has_from = False
@@ -180,7 +184,7 @@ def check_graphs(iris: list[str], store_graphs: set[str]) -> None:
                           "service description for the graphs it holds)")
 
 
-def _declarations(toks: list[Token]) -> dict[str, set[str]]:
+def _declarations(toks: Sequence[Token]) -> dict[str, set[str]]:
     """Every prefix the query declares, with each IRI it is declared with
     (``PREFIX ex: <…>``, and ``PREFIXex: <…>``, which a parser reads the same)."""
     declared: dict[str, set[str]] = {}
@@ -198,7 +202,7 @@ UNDECIDED = ("the query's FROM clause could not be read for certain ({why}); wri
              "FROM <absolute IRI> or FROM NAMED <absolute IRI>, with spaces between the words")
 
 
-def _dataset_iri(toks: list[Token], i: int, declared, known) -> str:
+def _dataset_iri(toks: Sequence[Token], i: int, declared, known) -> str:
     """The graph IRI of the FROM [NAMED] at ``toks[i]``, or Refused when unclear."""
     word = toks[i].text.upper()
     if word not in ("FROM", "FROMNAMED"):

@@ -12,6 +12,7 @@ these shapes makes it costly whatever the data:
   whole graph);
 * basic graph patterns that share no variable where two or more of them fix
   at most one term: a cross product of large sets (``?a ?b ?c . ?d ?e ?f``);
+* more than ``MAX_PATTERNS`` triple patterns;
 * a pattern that fixes no term at all (``?s ?p ?o``: a scan of the store)
   and shares no variable with a selective one (two fixed terms), unless the
   query stops early (a LIMIT of at most ``SCAN_LIMIT``) and
@@ -21,6 +22,7 @@ these shapes makes it costly whatever the data:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from web.query_check import Token, tokens
@@ -47,36 +49,39 @@ class _Pattern:
     closure: str = ""       # "one": p* or p+, "group": (…)* or (…)+
 
 
+MAX_PATTERNS = 200    # more triple patterns than this is costly whatever they are
+
+
 def estimate(text: str) -> Cost:
-    """Whether ``text`` is cheap by its shape, with the reasons it is not."""
+    """Whether ``text`` is cheap by its shape, with the reasons it is not.
+    Linear in the query's length: it runs on every query, hostile ones too."""
     toks = tokens(text)
     words = {t.text.upper() for t in toks if t.kind == "word"}
     groups = _patterns(toks)
     every = [p for g in groups for p in g]
+    if len(every) > MAX_PATTERNS:
+        return Cost(False, [f"more than {MAX_PATTERNS} triple patterns"])
+    uses: dict[str, int] = {}                  # variable -> patterns that use it
+    anchored: set[str] = set()                 # variables of a selective pattern (2 fixed terms)
+    for p in every:
+        for v in p.variables:
+            uses[v] = uses.get(v, 0) + 1
+        if p.constants >= 2:
+            anchored |= p.variables
     reasons = []
-    if any(p.closure == "group" or p.closure and p.constants <= 1 and _alone(p, every)
-           for p in every):
+    if any(p.closure == "group" or p.closure and p.constants <= 1
+           and all(uses[v] == 1 for v in p.variables) for p in every):
         reasons.append("a property path with * or + can walk the whole graph")
     if any(_cross_product(g) for g in groups):
         reasons.append("patterns that share no variable (a cross product)")
-    if any(p.constants == 0 and not _anchored(p, every) for p in every):
+    if any(p.constants == 0 and not p.variables & anchored for p in every):
         limit = _limit(toks)
         if limit is None or limit > SCAN_LIMIT or words & READS_EVERY_ROW:
             reasons.append("a pattern that fixes no term scans the whole store")
     return Cost(not reasons, reasons)
 
 
-def _alone(p: _Pattern, every: list[_Pattern]) -> bool:
-    """No other pattern shares a variable with ``p``: nothing narrows its ends."""
-    return not any(q is not p and q.variables & p.variables for q in every)
-
-
-def _anchored(p: _Pattern, every: list[_Pattern]) -> bool:
-    """A selective pattern (two fixed terms) shares a variable with ``p``."""
-    return any(q is not p and q.constants >= 2 and q.variables & p.variables for q in every)
-
-
-def _limit(toks: list[Token]) -> int | None:
+def _limit(toks: Sequence[Token]) -> int | None:
     """The query's outermost LIMIT (the last one written; ASK stops at the first
     solution), or None."""
     first = next((t.text.upper() for t in toks if t.kind == "word"
@@ -90,20 +95,33 @@ def _limit(toks: list[Token]) -> int | None:
 
 
 def _cross_product(patterns: list[_Pattern]) -> bool:
-    """Two or more unconnected sets of patterns, each holding a loose one (≤ 1 fixed term)."""
-    components: list[tuple[set[str], bool]] = []
+    """Two or more unconnected sets of patterns, each holding a loose one (≤ 1 fixed
+    term). Union-find over the patterns' variables: linear in the patterns."""
+    parent: dict[str, str] = {}
+
+    def root(v: str) -> str:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    loose_alone = 0                                  # loose patterns with no variable
     for p in patterns:
-        joined = [c for c in components if c[0] & p.variables]
-        variables, loose = set(p.variables), p.constants <= 1
-        for c in joined:
-            components.remove(c)
-            variables |= c[0]
-            loose = loose or c[1]
-        components.append((variables, loose))
-    return sum(1 for _, loose in components if loose) >= 2
+        names = sorted(p.variables)
+        if not names:
+            loose_alone += p.constants <= 1
+            continue
+        for v in names:
+            parent.setdefault(v, v)
+        first = root(names[0])
+        for v in names[1:]:
+            parent[root(v)] = first
+    loose_roots = {root(sorted(p.variables)[0]) for p in patterns
+                   if p.variables and p.constants <= 1}
+    return len(loose_roots) + loose_alone >= 2
 
 
-def _patterns(toks: list[Token]) -> list[list[_Pattern]]:
+def _patterns(toks: Sequence[Token]) -> list[list[_Pattern]]:
     """The triple patterns of each group ``{ … }``, roughly: expressions, VALUES
     blocks, CONSTRUCT templates and solution modifiers are left out."""
     groups: list[list[_Pattern]] = []
@@ -159,7 +177,7 @@ def _patterns(toks: list[Token]) -> list[list[_Pattern]]:
     return groups
 
 
-def _read_path(toks: list[Token], i: int) -> tuple[int, str, str]:
+def _read_path(toks: Sequence[Token], i: int) -> tuple[int, str, str]:
     """Read the predicate (an IRI or a property path) at ``i``: the index past it,
     its closure ("", "one" for ``p*``, "group" for ``(…)*``), and its kind:
     "iri", "path", or "negated" (``!p`` fixes nothing: any other predicate)."""
@@ -188,7 +206,7 @@ def _read_path(toks: list[Token], i: int) -> tuple[int, str, str]:
     return i, closure, "negated" if negated else "iri" if simple else "path"
 
 
-def _skip_block(toks: list[Token], i: int, braces: bool) -> int:
+def _skip_block(toks: Sequence[Token], i: int, braces: bool) -> int:
     """The index past a VALUES block / CONSTRUCT template (``braces``) or a bracketed
     expression (FILTER, BIND, HAVING: a group inside, as in EXISTS, is kept)."""
     n = len(toks)
