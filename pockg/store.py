@@ -213,8 +213,14 @@ class EmbeddedStore:
         self.flush()
 
     def flush(self) -> None:
+        """Write what is committed out to disk and sync it (a commit alone is in
+        Oxigraph's write-ahead log, which a kill -9 keeps but a power cut may not)."""
         if self.location != MEMORY and not self.read_only:
-            self._store.flush()
+            try:
+                self._store.flush()
+            except OSError as exc:
+                raise StoreError(f"the change is written but could not be flushed to disk: "
+                                 f"{exc}") from exc
 
     # -- dumping ---------------------------------------------------------
     def dump(self, out: IO[bytes], fmt: str) -> None:

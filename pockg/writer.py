@@ -7,8 +7,11 @@ write it back lose one of the changes (measured in
 write in pockg goes through ``Writer.write``: one lock, a check run under it
 (for instance "the lesson is still at the revision the editor started
 from", raising ``Conflict``), then the change as one transaction. A change
-is acknowledged only after Oxigraph committed it to its write-ahead log, so
-a crash (kill -9) keeps every acknowledged write and no half of one.
+is acknowledged only once Oxigraph has committed it and flushed it to disk:
+a commit alone is in the write-ahead log, which a kill -9 keeps but which is
+not synced, so a power cut could lose it; ``Store.flush`` writes it out and
+syncs it. So a kill -9, or a power cut on a disk that honours fsync, keeps
+every acknowledged write and no half of one.
 """
 
 from __future__ import annotations
@@ -67,12 +70,25 @@ class Writer:
             if not change:
                 return change
             self.store.apply(change.remove, change.add, change.drop)
+            unflushed = self._flush()   # on disk before anyone is told
             self.generation += 1
             for hook in self._hooks:
                 hook(change)
         for listener in self._listeners:
             listener(change)
+        if unflushed:                   # committed, but not known to be on disk
+            raise unflushed
         return change
+
+    def _flush(self) -> StoreError | None:
+        """Flush the store (``replace_graphs`` flushes by itself); a failure is
+        returned, to raise once the replica and the caches have followed the
+        committed change."""
+        try:
+            self.store.flush()
+        except StoreError as exc:
+            return exc
+        return None
 
     def replace(self, owned: Iterable[str], quads: list[ox.Quad]) -> None:
         """Replace whole graphs (an ingested document version) under the lock."""

@@ -1,5 +1,6 @@
 """Nothing lost (issues 4 and 6): the serialized writer, revision checks,
-kill -9 in the middle of a stream of saves, online and offline backups.
+kill -9 in the middle of a stream of saves, online and offline backups; and
+(issue 12) every save flushed to disk before it is acknowledged.
 
 Everything runs on the real on-disk store (on-disk Oxigraph loses concurrent
 read-modify-write updates; the in-memory store hides it, see
@@ -16,6 +17,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
+import shutil
+import subprocess
 import threading
 import time
 from dataclasses import replace
@@ -626,3 +630,144 @@ def test_a_refused_lifecycle_move_is_not_answered_like_a_save(fresh, servers, tm
     assert 400 <= status < 500, (
         f"the refused move answered {status} (Location {headers.get('location')}), exactly "
         "like a kept save; nothing was saved (the lesson is still at revision 1)")
+
+
+# -- 6. beyond kill -9: on disk before it is acknowledged -----------------------------------
+# A commit puts a change in Oxigraph's write-ahead log, which the operating system
+# holds in memory: a kill -9 keeps it, a power cut may not. Store.flush writes the
+# memtables out and syncs them (and the WAL); the writer calls it before a save is
+# acknowledged.
+def _spy(store, name: str, events: list[str]):
+    """Record ``name write`` / ``name flush`` each time ``store`` writes or flushes."""
+    for method, event in (("apply", "write"), ("extend", "write"),
+                          ("replace_graphs", "write"), ("flush", "flush")):
+        real = getattr(store, method)
+
+        def recorded(*args, _real=real, _event=event, **kwargs):
+            events.append(f"{name} {_event}")
+            return _real(*args, **kwargs)
+
+        setattr(store, method, recorded)
+
+
+def _flushed_before_ack(events: list[str], name: str) -> bool:
+    """Whether ``events`` (ending with the acknowledgement) flush ``name`` after its
+    last write."""
+    writes = [i for i, e in enumerate(events) if e == f"{name} write"]
+    return bool(writes) and f"{name} flush" in events[writes[-1]:]
+
+
+def test_durability_save_is_flushed_before_acknowledged(base, fresh):
+    """Durability beyond kill -9: a save was acknowledged while still only in the
+    store's unsynced write-ahead log; it must be flushed to disk first."""
+    from pockg import replica as R
+    from pockg.accounts import User
+    from pockg.curation.service import Curation
+    from pockg.store import open_store
+    from pockg.writer import Writer
+
+    store = open_store(fresh)
+    public = R.open_replica(str(fresh))
+    writer = Writer(store)
+    writer.on_commit(R.Mirror(store, public))
+    svc = Curation(store, writer, SHAPES)
+    curator = User("cura", "curator")
+    events: list[str] = []
+    _spy(store, "store", events)
+    _spy(public, "replica", events)
+    try:
+        lid = svc.create(_values_of("Flushed", "Before it is acknowledged", base["actor"]),
+                         curator)
+        created = events + ["acknowledged"]
+        events.clear()
+        svc.update(lid, _values_of("Flushed", "Edited, flushed too", base["actor"]), 1, curator)
+        edited = events + ["acknowledged"]
+    finally:
+        public.close()
+        store.close()
+    for what, seen in (("a create", created), ("an edit", edited)):
+        assert _flushed_before_ack(seen, "store"), (
+            f"{what} was acknowledged before the store was flushed to disk: {seen}")
+        # the replica is derived (`pockg serve` re-copies it at start), but a read-only
+        # server does not re-copy it: a withdrawal must stay withdrawn after a power cut
+        assert _flushed_before_ack(seen, "replica"), (
+            f"{what} was acknowledged before the public replica was flushed: {seen}")
+
+
+class TracedServer(Server):
+    """``pockg serve`` under strace: which files it syncs, and when it answers."""
+
+    CALLS = "fsync,fdatasync,recvfrom,sendto"
+
+    def __init__(self, store: Path, log: Path, env: dict, trace: Path):
+        super().__init__(store, log, env)
+        self.trace = trace
+
+    def start(self, timeout: float = 60) -> Server:
+        from durability import free_port, pockg_command
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log_file = open(self.log, "ab")  # noqa: SIM115 - closed by stop()
+        self.process = subprocess.Popen(
+            ["strace", "-f", "-qq", "--seccomp-bpf", "-y", "-s", "96", "-e",
+             f"trace={self.CALLS}", "-o", str(self.trace), *pockg_command(), "serve",
+             "--store", str(self.store), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=self.env, cwd=REPO, start_new_session=True)
+        self.wait_healthy(timeout)
+        return self
+
+
+def _strace_works() -> bool:
+    if not shutil.which("strace"):
+        return False
+    done = subprocess.run(["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=fsync", "true"],
+                          capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def _synced_before_answer(trace: str, store: Path, request: str, status: bytes) -> list[str]:
+    """The store's files synced between the server reading ``request`` and sending
+    the answer ``status``, in the order strace saw the calls."""
+    lines = trace.splitlines()     # what recvfrom read is on its line or its "resumed" one
+    start = next((i for i, line in enumerate(lines) if "recvfrom" in line and request in line),
+                 None)
+    assert start is not None, f"strace did not see the server read {request!r}"
+    answer = next((i for i, line in enumerate(lines[start:], start)
+                   if "sendto(" in line and status.decode() in line), None)
+    assert answer is not None, f"strace did not see the server answer {request!r} with {status!r}"
+    inside = f"<{store.resolve()}/"
+    return [line.split("<", 1)[1].split(">", 1)[0] for line in lines[start:answer]
+            if re.search(r"\b(fsync|fdatasync)\(", line) and inside in line]
+
+
+def test_durability_save_is_fsynced_before_its_303(base, fresh, servers, tmp_path):
+    """Durability beyond kill -9, at the system calls: the server answered a save's
+    303 with the change written but not synced to disk (no fsync of the store)."""
+    if not _strace_works():
+        pytest.skip("strace is missing or cannot trace here")
+    trace = tmp_path / "serve.strace"
+    server = TracedServer(fresh, tmp_path / "serve.log", server_env(), trace)
+    servers.append(server)
+    server.start()
+    curator = signed_in(server, "cura")
+    status, headers, _ = curator.post("/lessons/new", {
+        "prefLabel": "Synced lesson", "observation": "On disk before the 303",
+        "publicity": PUBLIC, "remedialAction": "Act.", "actionBody": base["actor"]})
+    assert status == 303, status
+    lid = headers["location"].rsplit("/", 1)[-1]
+    status, _, _ = curator.post(f"/lessons/{lid}/edit", {
+        "prefLabel": "Synced lesson", "observation": "Edited, on disk before the 303",
+        "publicity": PUBLIC, "remedialAction": "Act.", "actionBody": base["actor"],
+        "base": "1"})
+    assert status == 303, status
+    server.stop()
+    text = trace.read_text(errors="replace")
+    for request in ("POST /lessons/new", f"POST /lessons/{lid}/edit"):
+        synced = _synced_before_answer(text, fresh, request, b"HTTP/1.1 303")
+        # the write-ahead log holds the save: it must be synced (a compaction that happens
+        # to sync other files of the store at that moment would not be enough)
+        assert any(path.endswith(".log") for path in synced), (
+            f"{request} was answered 303 before the store's write-ahead log was synced to disk "
+            f"(files of the store synced in between: {synced or 'none'})")
