@@ -56,6 +56,40 @@ normal traffic (pages, and all of it) p95 < 300 ms and p99 < 1 s during the
 hostile phase, no errors, every hostile answer within the limit + 1 s,
 SERVICE refused with 400 and no connection made, no failed or lost save.
 The cheap SPARQL clients' own latency is reported and checked too.
+
+``--attack`` chooses what the hostile phase sends (normal traffic, the
+curator and the three phases are the same in each):
+
+* ``classic`` (the default): the query kinds above, one client each;
+* ``parse``: parse-heavy queries (issue 12, finding 1). ``--parse-connections``
+  (8) connections from one address (127.0.2.1; ``--parse-addresses`` spreads
+  them over 127.0.2.1..N) POST queries that are dear to parse with rdflib
+  (``--parse-shape``: one triple pattern with a long list of objects,
+  ``1, 1, 1, ...``, 16 s of rdflib alone for 4 KB, which from ~6 KB also
+  crashes pyoxigraph's query planner; or a long CONCAT, ~1 s per KB, cheap
+  for Oxigraph), sent to rdflib by the old code because of ``\\u`` escapes
+  (``escapes``), the word SERVICE in a comment and a string with an escape
+  (``comment``), or a real SERVICE clause (``service``, which must be
+  refused with 400), in each of the ``--parse-sizes`` (2 KB, 4 KB, 64 KB,
+  200 KB). A query over ``--check-max-bytes`` (65,536, the server's
+  SPARQL_CHECK_MAX_BYTES) must be refused before any parse: 413 (or 429
+  once its client is over budget). Before the fix, eight 4 KB queries from
+  one address held the server's threads for 42 s and stalled pages for
+  39 s;
+* ``rotating``: heavy queries from rotating addresses (finding 6).
+  ``--rotating-connections`` (8) clients send the cartesian COUNT and the
+  unbounded property path, each query from an address never used before
+  (127.0.4.1, 127.0.4.2, ...), so no record tells them apart from new
+  clients; meanwhile ``--light-clients`` (8) new light clients, each from a
+  fresh address of its own (127.0.250.i), spread over the hostile phase,
+  send ``--light-queries`` (3) cheap SELECTs each. Before the fix 8 of 8
+  light clients got 503 and page medians rose to 1.4 s.
+
+Each mode prints the figures a closing note needs: pages' p50/p95/p99
+under attack, saves acknowledged and lost, the slowest hostile answer and
+the statuses seen (and, for ``rotating``, how many light clients got 503).
+Every run stops by itself: each phase is bounded (600 s in all), each
+request by ``--request-timeout``, and it targets the loopback network only.
 """
 
 from __future__ import annotations
@@ -105,6 +139,59 @@ HOSTILE = {
     "property-path": ("SELECT (COUNT(*) AS ?n) WHERE { ?s (<urn:x:p>|!<urn:x:p>)* ?o }"),
     "service": None,      # seven variants, see service_queries()
 }
+ATTACKS = ("classic", "parse", "rotating")
+ATTACK_SECONDS = {"classic": 90.0, "parse": 60.0, "rotating": 30.0}
+PARSE_VARIANTS = ("escapes", "comment", "service")
+PARSE_SIZES = (2048, 4096, 65536, 204800)
+PARSE_SHAPES = ("objects", "concat")
+CHECK_MAX_BYTES = 65536          # the server's default SPARQL_CHECK_MAX_BYTES
+ROTATING_KINDS = ("cartesian-count", "property-path")
+
+
+def parse_heavy_query(size: int, variant: str, url: str, shape: str = "objects") -> str:
+    """A query of exactly ``size`` bytes that is dear for rdflib to parse, with what
+    made the old server parse it in its request thread: ``\\u`` escapes
+    (``escapes``), the word SERVICE in a comment and a string with an escape
+    (``comment``), or a SERVICE clause (``service``).
+
+    ``objects``: one subject and predicate with a long list of objects
+    (``1, 1, 1, ...``), the dearest for rdflib (4 KB took 16 s of rdflib alone,
+    more with several at once); from about 3,000 objects (6 KB) pyoxigraph 0.5.13
+    crashes (segfault) when it plans the query, so a worker that gets one dies.
+    ``concat``: one CONCAT of many one-character arguments under a FILTER on one
+    row, about 1 s of rdflib per KB, answered by Oxigraph at once at any size."""
+    subject = "<urn:pockg:\\u006eone>" if variant == "escapes" else "<urn:pockg:none>"
+    prefix = {
+        "escapes": "SELECT * WHERE { ",
+        "comment": ("# SERVICE <" + url + "/sparql> or \\u0053ERVICE: only words\n"
+                    "SELECT * WHERE { "),
+        "service": "SELECT * WHERE { SERVICE <" + url + "/sparql> { ?s ?p ?o } ",
+    }[variant]
+    first = {"escapes": '"\\u0061"', "comment": '"SERVICE"', "service": "1"}[variant]
+    if shape == "objects":
+        head, tail = f"{prefix}{subject} <urn:pockg:none> {first}, ", " }"
+    else:
+        head = f"{prefix}VALUES ?o {{ {first} }} FILTER(CONCAT("
+        tail = f') != "x" || {subject} = ?o) }}'
+    room = size - len(head.encode()) - len(tail.encode())
+    if room < 1:
+        raise ValueError(f"{size} bytes is too short for a parse-heavy query")
+    escape = '"\\u0031"' if variant == "escapes" else None
+    args, used = [], 0
+    while True:                      # every 16th argument an escape, when escaping
+        arg = escape if escape and len(args) % 16 == 15 else "1"
+        cost = len(arg) + (1 if args else 0)
+        if used + cost > room:
+            break
+        args.append(arg)
+        used += cost
+    query = head + ",".join(args) + " " * (room - used) + tail
+    assert len(query.encode()) == size
+    return query
+
+
+def size_label(size: int) -> str:
+    return f"{size // 1024} KB" if size % 1024 == 0 else f"{size:,} B"
 
 
 def service_queries(url: str) -> list[str]:
@@ -163,10 +250,17 @@ class Client:
 
     def get(self, path: str, accept: str) -> tuple[int | str, dict, bytes]:
         """(status or error name, headers, body)."""
+        return self.request("GET", path, accept)
+
+    def request(self, method: str, path: str, accept: str, body: bytes | None = None,
+                content_type: str | None = None) -> tuple[int | str, dict, bytes]:
         if self.conn is None:
             self._connect()
+        headers = {"Accept": accept}
+        if content_type:
+            headers["Content-Type"] = content_type
         try:
-            self.conn.request("GET", path, headers={"Accept": accept})
+            self.conn.request(method, path, body=body, headers=headers)
             r = self.conn.getresponse()
             body = r.read()
             headers = {k.lower(): v for k, v in r.getheaders()}
@@ -273,6 +367,16 @@ class Sample:
 
 
 @dataclass
+class LightAnswer:
+    """One cheap query of a new light client (rotating attack)."""
+
+    client: str
+    status: int | str
+    seconds: float
+    message: str = ""
+
+
+@dataclass
 class HostileAnswer:
     kind: str
     status: int | str
@@ -301,6 +405,8 @@ def categorise(status, body: bytes) -> tuple[str, str]:
         return "429 over budget", message
     if status == 400 and "SERVICE" in message:
         return "400 SERVICE refused", message
+    if status == 413:
+        return "413 too long", message
     return f"{status}", message
 
 
@@ -309,11 +415,43 @@ def stats(samples: list[Sample], seconds: float, late: bool = False) -> dict:
     errors = sum(1 for s in samples if not (isinstance(s.status, int) and 200 <= s.status < 400))
     p = load_test.percentile
     return {"n": len(samples), "rps": round(len(samples) / seconds, 1) if seconds else 0,
-            "p50_ms": round(p(ms, 50), 1), "p95_ms": round(p(ms, 95), 1),
-            "p99_ms": round(p(ms, 99), 1), "max_ms": round(ms[-1], 1) if ms else None,
+            "p50_ms": round(p(ms, 50), 1) if ms else None,
+            "p95_ms": round(p(ms, 95), 1) if ms else None,
+            "p99_ms": round(p(ms, 99), 1) if ms else None,
+            "max_ms": round(ms[-1], 1) if ms else None,
             "errors": errors,
             "error_rate": round(errors / len(samples), 4) if samples else None,
             "statuses": dict(sorted(_count(str(s.status) for s in samples).items()))}
+
+
+def _kind_order(kind: str) -> tuple:
+    """Classic kinds in HOSTILE's order, then parse-heavy ones by size, then rotating."""
+    if kind in HOSTILE:
+        return (0, list(HOSTILE).index(kind), 0, kind)
+    found = re.search(r"([\d,]+) (KB|B)$", kind)
+    size = int(found.group(1).replace(",", "")) * (1024 if found.group(2) == "KB" else 1) \
+        if found else 0
+    return (1 if kind.startswith("parse") else 2, size, 0, kind)
+
+
+def light_out(answers: list[LightAnswer], clients: int) -> dict:
+    """How the new light clients were answered: how many got a 503, of how many."""
+    if not clients:
+        return {}
+    by = defaultdict(list)
+    for a in answers:
+        by[a.client].append(a)
+    seconds = sorted(a.seconds for a in answers)
+    return {"clients": clients, "answered_clients": len(by),
+            "clients_with_503": sum(1 for mine in by.values()
+                                    if any(a.status == 503 for a in mine)),
+            "clients_with_error": sum(1 for mine in by.values()
+                                      if any(a.status != 200 for a in mine)),
+            "queries": len(answers),
+            "statuses": dict(sorted(_count(str(a.status) for a in answers).items())),
+            "p50_ms": round(1000 * load_test.percentile(seconds, 50), 1) if seconds else None,
+            "max_ms": round(1000 * seconds[-1], 1) if seconds else None,
+            "examples": sorted({a.message for a in answers if a.message})[:3]}
 
 
 def _count(items) -> dict:
@@ -365,14 +503,24 @@ def run(base: str, args, limit_s: float) -> dict:
         return "after"
 
 
+    def keep(into: list, item) -> None:        # kept at once: a stuck client loses nothing
+        with lock:
+            into.append(item)
+
+    unsent = [0]        # normal requests still due when the run ended (their client stalled)
+
     def normal(i: int):
         client = Client(base, address("127.0.1", i + 1, args.same_address), args.request_timeout)
         interval = 1.0 / args.rate
         rnd = random.Random(i)
         scheduled = t_start + rnd.random() * interval
-        n, mine = i * 7, []
+        n = i * 7
         while scheduled < end:
             now = time.monotonic()
+            if now >= end:                  # late past the end: the rest is never sent
+                with lock:
+                    unsent[0] += int((end - scheduled) / interval) + 1
+                break
             if scheduled > now:
                 time.sleep(scheduled - now)
             n += 1
@@ -384,12 +532,10 @@ def run(base: str, args, limit_s: float) -> dict:
             status, _headers, body = client.get(path, accept)
             done = time.monotonic()
             message = "" if status == 200 else categorise(status, body)[1][:160]
-            mine.append(Sample(phase_of(scheduled), kind, status, (done - sent) * 1000,
-                               (done - scheduled) * 1000, message, round(sent - t_start, 1)))
+            keep(samples, Sample(phase_of(scheduled), kind, status, (done - sent) * 1000,
+                                 (done - scheduled) * 1000, message, round(sent - t_start, 1)))
             scheduled += interval
         client.close()
-        with lock:
-            samples.extend(mine)
 
     def hostile(k: int, kind: str, connection: int):
         client = Client(base, address("127.0.2", k + 1, args.same_address),
@@ -398,7 +544,7 @@ def run(base: str, args, limit_s: float) -> dict:
         delay = hostile_from - time.monotonic()
         if delay > 0:
             time.sleep(delay + connection * 0.3)
-        n, mine = 0, []
+        n = 0
         while time.monotonic() < hostile_to:
             query = services[n % len(services)] if kind == "service" else HOSTILE[kind]
             n += 1
@@ -407,16 +553,87 @@ def run(base: str, args, limit_s: float) -> dict:
             status, headers, body = client.get(path, "application/sparql-results+json")
             seconds = time.monotonic() - t0
             category, message = categorise(status, body)
-            mine.append(HostileAnswer(kind, status, category, headers.get("retry-after"),
-                                      seconds, message[:160]))
+            keep(answers, HostileAnswer(kind, status, category, headers.get("retry-after"),
+                                        seconds, message[:160]))
             time.sleep(args.hostile_pause * (0.5 + rnd.random()))
         client.close()
-        with lock:
-            answers.extend(mine)
+
+    def record(kind: str, status, headers: dict, body: bytes, seconds: float):
+        category, message = categorise(status, body)
+        keep(answers, HostileAnswer(kind, status, category, headers.get("retry-after"),
+                                    seconds, message[:160]))
+
+    def parse_heavy(connection: int):
+        """POST parse-heavy queries of every size and variant, one after another."""
+        spread = max(1, min(args.parse_addresses, 254))
+        client = Client(base, address("127.0.2", connection % spread + 1, args.same_address),
+                        args.request_timeout)
+        combos = [(size, variant) for size in args.parse_sizes for variant in PARSE_VARIANTS]
+        rnd = random.Random(500 + connection)
+        delay = hostile_from - time.monotonic()
+        if delay > 0:
+            time.sleep(delay + connection * 0.05)
+        n = connection
+        while time.monotonic() < hostile_to:
+            size, variant = combos[n % len(combos)]
+            n += 1
+            query = parse_heavy_query(size, variant, listener.url,
+                                      args.parse_shape).encode("utf-8")
+            t0 = time.monotonic()
+            status, headers, body = client.request(
+                "POST", "/sparql", "application/sparql-results+json", query,
+                "application/sparql-query")
+            record(f"parse {variant} {size_label(size)}", status, headers, body,
+                   time.monotonic() - t0)
+            time.sleep(args.hostile_pause * (0.5 + rnd.random()))
+        client.close()
+
+    rotation = iter(range(246 * 254))           # 127.0.4.1 ... 127.0.249.254
+    light_answers: list[LightAnswer] = []
+
+    def rotating(connection: int):
+        """Heavy queries, each from a loopback address never used before."""
+        rnd = random.Random(700 + connection)
+        delay = hostile_from - time.monotonic()
+        if delay > 0:
+            time.sleep(delay + connection * 0.1)
+        n = connection
+        while time.monotonic() < hostile_to:
+            with lock:
+                k = next(rotation)
+            client = Client(base, f"127.0.{4 + k // 254}.{1 + k % 254}", args.request_timeout)
+            kind = ROTATING_KINDS[n % len(ROTATING_KINDS)]
+            n += 1
+            t0 = time.monotonic()
+            status, headers, body = client.get("/sparql?" + urlencode({"query": HOSTILE[kind]}),
+                                               "application/sparql-results+json")
+            record(f"rotating {kind}", status, headers, body, time.monotonic() - t0)
+            client.close()
+            time.sleep(args.hostile_pause * (0.5 + rnd.random()))
+
+    def light(i: int):
+        """A new client (an address of its own, no record) sending a few cheap SELECTs."""
+        source = f"127.0.250.{i + 1}"
+        start = hostile_from + (i + 0.5) * (hostile_to - hostile_from) / args.light_clients
+        delay = start - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        client = Client(base, source, args.request_timeout)
+        for q in range(args.light_queries):
+            t0 = time.monotonic()
+            status, _headers, body = client.get(sparql_path, "application/sparql-results+json")
+            keep(light_answers, LightAnswer(
+                source, status, time.monotonic() - t0,
+                "" if status == 200 else categorise(status, body)[1][:160]))
+            if q + 1 < args.light_queries:
+                time.sleep(1.0)
+        client.close()
 
     writes: list[Sample] = []
     ledger: dict = {}                 # lesson -> (revision, save number) last acknowledged
     write_errors: list[str] = []
+    lost: list[str] = []              # acknowledged saves missing at the end
+    unverified: list[str] = []        # lessons the server did not show at the end
 
     def curator_loop():
         curator = Curator(base, args.curator, args.request_timeout, args.same_address)
@@ -433,26 +650,44 @@ def run(base: str, args, limit_s: float) -> dict:
         while time.monotonic() < end:
             n += 1
             sent = time.monotonic()
-            if lesson is None or revision >= args.edits_per_lesson:
-                created = curator.create(n)
-                status = 303 if created else "create failed"
-                if created:
-                    lesson, revision = created, 1
-                    ledger[lesson] = (revision, str(n))
-            else:
-                status = curator.edit(lesson, revision, n)
-                if status == 303:
-                    revision += 1
-                    ledger[lesson] = (revision, str(n))
+            try:
+                if lesson is None or revision >= args.edits_per_lesson:
+                    created = curator.create(n)
+                    status = 303 if created else "create failed"
+                    if created:
+                        lesson, revision = created, 1
+                        ledger[lesson] = (revision, str(n))
+                else:
+                    status = curator.edit(lesson, revision, n)
+                    if status == 303:
+                        revision += 1
+                        ledger[lesson] = (revision, str(n))
+            except RuntimeError as exc:                 # no form: the server did not answer
+                status = str(exc)
             done = time.monotonic()
             writes.append(Sample(phase_of(sent), "write", status, (done - sent) * 1000,
                                  (done - sent) * 1000))
             if status != 303:
                 write_errors.append(f"save {n}: {status}")
+                if lesson is not None:      # a save not acknowledged may still have landed
+                    stored = curator.stored(lesson)
+                    if stored[1] == str(n):
+                        revision = stored[0]
+                        ledger[lesson] = (revision, str(n))
             time.sleep(args.write_pause * (0.5 + rnd.random()))
         for lesson, (revision, number) in ledger.items():     # every acknowledged save kept?
             stored = curator.stored(lesson)
-            if stored != (revision, number):
+            for _ in range(3):              # a stalled server gets a little longer to answer
+                if stored[0] != -1:
+                    break
+                time.sleep(5)
+                stored = curator.stored(lesson)
+            if stored[0] == -1:
+                unverified.append(lesson)
+                write_errors.append(f"lesson {lesson}: acknowledged revision {revision} "
+                                    f"(save {number}), not verified: no answer")
+            elif stored != (revision, number):
+                lost.append(lesson)
                 write_errors.append(f"lesson {lesson}: acknowledged revision {revision} "
                                     f"(save {number}), stored {stored}")
 
@@ -460,10 +695,18 @@ def run(base: str, args, limit_s: float) -> dict:
                for i in range(args.clients)]
     if args.curator:
         threads.append(threading.Thread(target=curator_loop, daemon=True))
-    kinds = [k for k in HOSTILE if k in args.kinds]
+    kinds = [k for k in HOSTILE if k in args.kinds] if args.attack == "classic" else []
     threads += [threading.Thread(target=hostile, args=(k, kind, c), daemon=True)
                 for k, kind in enumerate(kinds)
                 for c in range(1 if kind == "service" else args.hostile_connections)]
+    if args.attack == "parse":
+        threads += [threading.Thread(target=parse_heavy, args=(c,), daemon=True)
+                    for c in range(args.parse_connections)]
+    if args.attack == "rotating":
+        threads += [threading.Thread(target=rotating, args=(c,), daemon=True)
+                    for c in range(args.rotating_connections)]
+    threads += [threading.Thread(target=light, args=(i,), daemon=True)
+                for i in range(args.light_clients)]
     loads = {}
     sampler_thread_stop = threading.Event()
 
@@ -492,7 +735,7 @@ def run(base: str, args, limit_s: float) -> dict:
             "entity": stats([s for s in mine if s.kind == "entity"], b - a),
             "sparql": stats([s for s in mine if s.kind == "sparql"], b - a)}
     hostile_out = {}
-    for kind in kinds:
+    for kind in sorted({h.kind for h in answers}, key=_kind_order):
         mine = [h for h in answers if h.kind == kind]
         by = defaultdict(list)
         for h in mine:
@@ -515,7 +758,10 @@ def run(base: str, args, limit_s: float) -> dict:
             "normal_errors": normal_errors,
             "acknowledged_saves": sum(1 for w in writes if w.status == 303),
             "lessons_written": len(ledger), "write_problems": write_errors[:20],
-            "write_problem_count": len(write_errors),
+            "write_problem_count": len(write_errors), "saves_lost": len(lost),
+            "saves_unverified": len(unverified),
+            "normal_unsent": unsent[0],
+            "light": light_out(light_answers, args.light_clients),
             "service_listener_connections": listener.connections,
             "entity_urls": len(entity)}
 
@@ -527,7 +773,7 @@ def print_table(result: dict) -> None:
           f"{platform.python_version()}  SPARQL_TIMEOUT_S {limit:g} ({result['timeout_source']})")
     print(f"normal traffic: {result['clients']} clients x {result['rate']:g} req/s "
           f"(every {result['sparql_every']}th a cheap SPARQL SELECT), distinct addresses: "
-          f"{not result['same_address']}")
+          f"{not result['same_address']}; attack: {result['attack']}")
     print(f"\n{'phase':9} {'kind':18} {'req':>6} {'req/s':>6} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'max ms':>9} {'errors':>7}  load avg")
     for phase, block in result["normal"].items():
@@ -539,7 +785,7 @@ def print_table(result: dict) -> None:
             print(f"{phase:9} {label:18} {s['n']:6} {s['rps']:6} {s['p50_ms']:8} {s['p95_ms']:8} "
                   f"{s['p99_ms']:8} {s['max_ms']:9} {s['errors']:4} ({100 * s['error_rate']:.1f} %)"
                   f"  {block['load_average'] if kind == 'entity' else ''}")
-    print(f"\n{'hostile kind':20} {'answer':22} {'n':>5} {'Retry-After':>12} {'p50 s':>7} "
+    print(f"\n{'hostile kind':28} {'answer':22} {'n':>5} {'Retry-After':>12} {'p50 s':>7} "
           f"{'max s':>7} {'> limit+1 s':>11}")
     for kind, cats in result["hostile"].items():
         for cat, c in cats.items():
@@ -548,8 +794,15 @@ def print_table(result: dict) -> None:
                   if values else "-")
             if c["without_retry_after"] and c["retry_after"]:
                 ra += f" ({c['without_retry_after']} none)"
-            print(f"{kind:20} {cat:22} {c['n']:5} {ra:>12} {c['p50_s']:7} {c['max_s']:7} "
+            print(f"{kind:28} {cat:22} {c['n']:5} {ra:>12} {c['p50_s']:7} {c['max_s']:7} "
                   f"{c['over_limit_plus_1s']:11}")
+    light = result.get("light")
+    if light:
+        print(f"\nnew light clients: {light['clients_with_503']} of {light['clients']} got 503 "
+              f"({light['clients_with_error']} any error); {light['queries']} cheap queries, "
+              f"statuses {light['statuses']}, p50 {light['p50_ms']} ms, max {light['max_ms']} ms")
+        for example in light["examples"]:
+            print(f"  e.g. {example}")
     if result.get("writes"):
         print(f"\ncurator write loop: {result['acknowledged_saves']} saves acknowledged on "
               f"{result['lessons_written']} lessons, {result['write_problem_count']} problems "
@@ -568,6 +821,60 @@ def print_table(result: dict) -> None:
               f"{rss['peak_total_pss_mib']:,}), server {rss['peak_server_rss_mib']:,} MiB, "
               f"largest worker {rss['peak_worker_rss_mib']:,} MiB, up to "
               f"{rss['max_processes']} processes")
+
+
+def closing_figures(result: dict) -> dict:
+    """What a closing note quotes: pages under attack, saves lost, the slowest hostile answer."""
+    under, after = result["normal"]["hostile"], result["normal"]["recovery"]
+    keys = ("p50_ms", "p95_ms", "p99_ms", "max_ms")
+    answers = [(c["max_s"], f"{kind}: {cat}") for kind, cats in result["hostile"].items()
+               for cat, c in cats.items()]
+    slowest = max(answers, default=(None, "no hostile answer"))
+    statuses = defaultdict(int)
+    for cats in result["hostile"].values():
+        for cat, c in cats.items():
+            statuses[cat] += c["n"]
+    out = {"attack": result["attack"],
+           "pages_under_attack": {k: under["entity"][k] for k in keys},
+           "normal_under_attack": {k: under["all"][k] for k in keys},
+           "normal_errors_under_attack": under["all"]["errors"],
+           "normal_requests_under_attack": under["all"]["n"],
+           "normal_unsent": result.get("normal_unsent", 0),
+           "pages_after_attack": {k: after["entity"][k] for k in keys},
+           "saves_acknowledged": result["acknowledged_saves"],
+           "saves_lost": result["saves_lost"],
+           "saves_unverified": result.get("saves_unverified", 0),
+           "saves_failed": (result["write_problem_count"] - result["saves_lost"]
+                            - result.get("saves_unverified", 0)),
+           "slowest_hostile_answer_s": slowest[0], "slowest_hostile_answer": slowest[1],
+           "hostile_statuses": dict(sorted(statuses.items()))}
+    if result.get("light"):
+        out["light_clients_with_503"] = (f"{result['light']['clients_with_503']} of "
+                                         f"{result['light']['clients']}")
+    return out
+
+
+def print_closing(c: dict) -> None:
+    def ms(d: dict) -> str:
+        return f"p50 {d['p50_ms']} / p95 {d['p95_ms']} / p99 {d['p99_ms']} ms (max {d['max_ms']})"
+
+    print(f"\nfor the closing note (attack {c['attack']}):")
+    print(f"  pages under attack:      {ms(c['pages_under_attack'])}")
+    print(f"  all normal traffic:      {ms(c['normal_under_attack'])}, "
+          f"{c['normal_errors_under_attack']} errors of {c['normal_requests_under_attack']}")
+    if c["normal_unsent"]:
+        print(f"  normal requests never sent (their clients stalled to the end): "
+              f"{c['normal_unsent']}")
+    print(f"  pages after the attack:  {ms(c['pages_after_attack'])}")
+    print(f"  saves: {c['saves_acknowledged']} acknowledged, {c['saves_lost']} lost, "
+          f"{c['saves_failed']} failed"
+          + (f", {c['saves_unverified']} lesson(s) not verified (no answer at the end)"
+             if c["saves_unverified"] else ""))
+    print(f"  slowest hostile answer:  {c['slowest_hostile_answer_s']} s "
+          f"({c['slowest_hostile_answer']})")
+    print(f"  hostile answers:         {c['hostile_statuses']}")
+    if "light_clients_with_503" in c:
+        print(f"  new light clients with 503: {c['light_clients_with_503']}")
 
 
 def checks(result: dict) -> list[tuple[str, bool]]:
@@ -599,11 +906,49 @@ def checks(result: dict) -> list[tuple[str, bool]]:
         out.append(((f"SERVICE refused with 400 ({bad} other answers), "
                      f"{result['service_listener_connections']} connections"),
                     bad == 0 and result["service_listener_connections"] == 0))
+    if result["attack"] == "parse":
+        s = h["entity"]
+        out.append((f"pages under the parse-heavy attack: p95 {s['p95_ms']} ms < 1000 (finding 1)",
+                    bool(s["n"]) and s["p95_ms"] < 1000))
+        limit_bytes = result["check_max_bytes"]
+        long_kinds = [k for k in result["hostile"] if _kind_order(k)[1] > limit_bytes]
+        short_kinds = [k for k in result["hostile"] if k not in long_kinds]
+        bad_long = sum(c["n"] for k in long_kinds for cat, c in result["hostile"][k].items()
+                       if cat not in ("413 too long", "429 over budget"))
+        bad_short = sum(c["n"] for k in short_kinds
+                        for cat, c in result["hostile"][k].items() if cat == "413 too long")
+        out.append(((f"queries over {limit_bytes:,} bytes answered 413 or 429 ({bad_long} "
+                     f"otherwise), "
+                     f"none under it ({bad_short})"),
+                    bad_long == 0 and bad_short == 0 and bool(long_kinds or not any(
+                        size > limit_bytes for size in result["parse_sizes"]))))
+        served = sum(c["n"] for k in result["hostile"] if "service" in k.split()
+                     for cat, c in result["hostile"][k].items() if cat.startswith("200"))
+        out.append(((f"parse-heavy SERVICE never answered 200 ({served}), "
+                     f"{result['service_listener_connections']} connections"),
+                    served == 0 and result["service_listener_connections"] == 0))
+    light = result.get("light")
+    if light:
+        out.append(((f"new light clients: {light['clients_with_503']} of {light['clients']} "
+                     f"got 503 ({light['answered_clients']} answered; finding 6)"),
+                    light["clients_with_503"] == 0
+                    and light["answered_clients"] == light["clients"]))
     return out
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of byte counts: {text!r}") from None
+    if not sizes or any(not 256 <= size <= 1_000_000 for size in sizes):
+        raise argparse.ArgumentTypeError("each size must be 256 to 1,000,000 bytes")
+    return sizes
+
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="a running server on this machine (loopback only)")
     ap.add_argument("--server-pid", type=int, help="with --url: sample this process tree's RSS")
     ap.add_argument("--store", type=Path, help="a built store to serve (else one is built)")
@@ -616,17 +961,46 @@ def main(argv=None) -> int:
     ap.add_argument("--sparql-every", type=int, default=5,
                     help="every Nth normal request is the cheap SPARQL SELECT (5; 0: none)")
     ap.add_argument("--baseline", type=float, default=30, help="seconds without hostiles (30)")
-    ap.add_argument("--hostile", type=float, default=90, help="seconds with hostiles (90)")
+    ap.add_argument("--hostile", type=float,
+                    help="seconds with hostiles (classic 90, parse 60, rotating 30)")
     ap.add_argument("--recovery", type=float, default=15, help="seconds after them (15)")
     ap.add_argument("--hostile-connections", type=int, default=1,
                     help="concurrent connections per hostile query kind (1)")
     ap.add_argument("--hostile-pause", type=float, default=0.1,
                     help="seconds a hostile client waits between its queries (0.1)")
     ap.add_argument("--kinds", nargs="+", default=list(HOSTILE), choices=list(HOSTILE),
-                    help="hostile query kinds (default: all)")
+                    help="classic attack: hostile query kinds (default: all)")
+    ap.add_argument("--attack", choices=ATTACKS, default="classic",
+                    help="what the hostile phase sends: classic (the query kinds above), "
+                         "parse (parse-heavy queries, finding 1) or rotating (heavy queries "
+                         "from rotating addresses while new light clients query, finding 6)")
+    ap.add_argument("--parse-connections", type=int, default=8,
+                    help="parse attack: concurrent connections (8)")
+    ap.add_argument("--parse-addresses", type=int, default=1,
+                    help="parse attack: spread the connections over 127.0.2.1..N (1: all "
+                         "from one address, as in the finding)")
+    ap.add_argument("--parse-sizes", type=_sizes, default=PARSE_SIZES,
+                    help="parse attack: query sizes in bytes, comma-separated "
+                         "(2048,4096,65536,204800: one query of each size and variant in turn)")
+    ap.add_argument("--parse-shape", choices=PARSE_SHAPES, default="objects",
+                    help="parse attack: objects (one pattern with a long object list: the "
+                         "dearest for rdflib, and from ~6 KB it crashes pyoxigraph's planner, so "
+                         "a worker that gets one dies) or concat (a long CONCAT under a FILTER: "
+                         "~1 s of rdflib per KB, cheap for Oxigraph at any size); default objects")
+    ap.add_argument("--check-max-bytes", type=int, default=CHECK_MAX_BYTES,
+                    help="the server's SPARQL_CHECK_MAX_BYTES: longer queries must get 413 "
+                         "(65536)")
+    ap.add_argument("--rotating-connections", type=int, default=8,
+                    help="rotating attack: concurrent heavy queries, each from a new address (8)")
+    ap.add_argument("--light-clients", type=int,
+                    help="new light clients during the hostile phase, each from a fresh "
+                         "address 127.0.250.i (rotating: 8; otherwise 0)")
+    ap.add_argument("--light-queries", type=int, default=3,
+                    help="cheap SELECTs each new light client sends, 1 s apart (3)")
     ap.add_argument("--same-address", action="store_true",
                     help="every client from 127.0.0.1 (one budget for all)")
-    ap.add_argument("--request-timeout", type=float, default=60.0)
+    ap.add_argument("--request-timeout", type=float, default=60.0,
+                    help="seconds a client waits for an answer before it gives up (60)")
     ap.add_argument("--curator", default="adv-curator",
                     help="the curator account of the write loop (made here when the server "
                          "is started here; with --url it must exist, its password in "
@@ -636,6 +1010,17 @@ def main(argv=None) -> int:
     ap.add_argument("--edits-per-lesson", type=int, default=25,
                     help="saves on one lesson before the curator starts another (25)")
     args = ap.parse_args(argv)
+    if args.hostile is None:
+        args.hostile = ATTACK_SECONDS[args.attack]
+    if args.light_clients is None:
+        args.light_clients = 8 if args.attack == "rotating" else 0
+    args.light_clients = max(0, min(args.light_clients, 254))
+    args.light_queries = max(1, min(args.light_queries, 20))
+    args.parse_connections = max(1, min(args.parse_connections, 32))
+    args.rotating_connections = max(1, min(args.rotating_connections, 32))
+    if args.same_address and (args.attack == "rotating" or args.light_clients):
+        raise SystemExit("rotating addresses and new light clients need distinct addresses "
+                         "(drop --same-address)")
     if args.baseline + args.hostile + args.recovery > MAX_SECONDS:
         raise SystemExit(f"the phases add up to over {MAX_SECONDS} s")
     args.clients = max(1, min(args.clients, 60))
@@ -643,7 +1028,9 @@ def main(argv=None) -> int:
     server, tmp, sampler = None, None, None
     result = {"date": date.today().isoformat(), "clients": args.clients, "rate": args.rate,
               "sparql_every": args.sparql_every, "same_address": args.same_address,
-              "hostile_connections": args.hostile_connections,
+              "hostile_connections": args.hostile_connections, "attack": args.attack,
+              "parse_sizes": list(args.parse_sizes), "parse_shape": args.parse_shape,
+              "check_max_bytes": args.check_max_bytes,
               "load_average_before": load_average()}
     try:
         if args.url:
@@ -698,8 +1085,10 @@ def main(argv=None) -> int:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     result["load_average_after"] = load_average()
+    result["closing"] = closing_figures(result)
     print("RESULT " + json.dumps(result), flush=True)
     print_table(result)
+    print_closing(result["closing"])
     ok = True
     print()
     for text, passed in checks(result):
