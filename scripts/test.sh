@@ -20,6 +20,11 @@ if ! command -v virtuoso-t >/dev/null 2>&1 || ! command -v isql-vt >/dev/null 2>
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq virtuoso-opensource >/dev/null
 fi
+if ! command -v strace >/dev/null 2>&1; then
+  echo "==> installing strace (a durability test checks a save is fsynced before its answer)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq strace >/dev/null
+fi
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   echo "==> installing nginx (the trusted-proxy tests start one of their own on 127.0.0.1)"
   export DEBIAN_FRONTEND=noninteractive

@@ -745,8 +745,7 @@ def _synced_before_answer(trace: str, store: Path, request: str, status: bytes) 
 def test_durability_save_is_fsynced_before_its_303(base, fresh, servers, tmp_path):
     """Durability beyond kill -9, at the system calls: the server answered a save's
     303 with the change written but not synced to disk (no fsync of the store)."""
-    if not _strace_works():
-        pytest.skip("strace is missing or cannot trace here")
+    assert _strace_works(), "strace is missing or cannot trace here (scripts/test.sh installs it)"
     trace = tmp_path / "serve.strace"
     server = TracedServer(fresh, tmp_path / "serve.log", server_env(), trace)
     servers.append(server)
