@@ -100,3 +100,56 @@ class Audit(HTMLParser):
         self.unlabelled = [c for c in self._controls
                            if c.get("id") not in self.labels_for and not c.get("aria-label")
                            and not c.get("aria-labelledby")]
+
+
+PASSWORD = "a long password 1"
+
+
+def writable_app(store_path: Path, folder: Path, users=(("cy", "curator"), ("ann", "contributor")),
+                 **config):
+    """A curating app (not read-only) on a copy of the store at ``store_path`` in
+    ``folder``, with accounts ``users`` (name, role) whose password is PASSWORD."""
+    import shutil
+
+    from web import create_app
+
+    shutil.copytree(store_path, folder / "store")
+    replica = Path(f"{store_path}.public")
+    if replica.is_dir():
+        shutil.copytree(replica, folder / "store.public")
+    settings = {"STORE": str(folder / "store"), "READ_ONLY": False,
+                "DB": str(folder / "users.sqlite"), "BACKUP_DIR": str(folder / "backups"),
+                "LOGIN_LIMIT": 1000, **config}
+    app = create_app(settings, profile="testing")
+    for name, role in users:
+        app.extensions["pockg"].accounts.add(name, role, PASSWORD)
+    return app
+
+
+def stop_workers(app) -> None:
+    workers = app.extensions["pockg"].extras.get("sparql_workers")
+    if workers:
+        workers.shutdown()
+
+
+def csrf_token_of(client, url: str = "/login") -> str:
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def signed_in(app, name: str, password: str = PASSWORD):
+    """A test client signed in through /login as ``name``."""
+    client = app.test_client()
+    assert client.post("/login", data={"name": name, "password": password,
+                                       "csrf_token": csrf_token_of(client)}).status_code == 302
+    return client
+
+
+def session_client(app, name: str):
+    """A test client holding a session of ``name`` (no /login round trip), and its CSRF token."""
+    accounts = app.extensions["pockg"].accounts
+    started = accounts.start_session(accounts.get(name))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["sid"] = started.token
+    return client, started.csrf

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 from urllib.parse import quote
 
 import pytest
 
-from web import create_app
+from support import session_client, stop_workers, writable_app
 
 BAD = ["{{7*7}}", "L-\x00", "L-\n", "a b", "<script>", 'a"b', "a\\b", "a^b", "a`b", "a|b",
        "a{b}", "L-\x7f"]
@@ -20,27 +19,16 @@ BAD = ["{{7*7}}", "L-\x00", "L-\n", "a b", "<script>", 'a"b', "a\\b", "a^b", "a`
 
 @pytest.fixture(scope="module")
 def app(curated_store_path, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("bad-iri-paths")
-    shutil.copytree(curated_store_path, folder / "store")
-    app = create_app({"STORE": str(folder / "store"), "READ_ONLY": False,
-                      "DB": str(folder / "users.sqlite"), "BACKUP_DIR": str(folder / "backups")},
-                     profile="testing")
-    app.extensions["pockg"].accounts.add("boss", "admin", "a long password 1")
+    app = writable_app(curated_store_path, tmp_path_factory.mktemp("bad-iri-paths"),
+                       users=(("boss", "admin"),), LOGIN_LIMIT=5)
     yield app
-    workers = app.extensions["pockg"].extras.get("sparql_workers")
-    if workers:
-        workers.shutdown()
+    stop_workers(app)
 
 
 @pytest.fixture(scope="module")
 def admin(app):
     """A client signed in as an admin (every route open to it), and its CSRF token."""
-    accounts = app.extensions["pockg"].accounts
-    started = accounts.start_session(accounts.get("boss"))
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["sid"] = started.token
-    return client, started.csrf
+    return session_client(app, "boss")
 
 
 def q(text: str) -> str:

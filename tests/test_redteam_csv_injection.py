@@ -20,7 +20,7 @@ from pockg import vocab as V
 from pockg.cli import main
 from pockg.config import REPO_ROOT
 from pockg.store import open_store
-from web import create_app
+from support import session_client, stop_workers, writable_app
 
 FORMULA, DAYS, MAIL = "=SUM(A1)", "-5 years", "@home"
 STRATEGY = V.ID + "strategy/TEST-CSV-FORMULAS"
@@ -65,27 +65,16 @@ def formula_store(curated_store_path, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def app(formula_store, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("csv-injection-web")
-    shutil.copytree(formula_store, folder / "store")
-    app = create_app({"STORE": str(folder / "store"), "READ_ONLY": False,
-                      "DB": str(folder / "users.sqlite"), "BACKUP_DIR": str(folder / "backups")},
-                     profile="testing")
-    app.extensions["pockg"].accounts.add("cur", "curator", "a long password 1")
+    app = writable_app(formula_store, tmp_path_factory.mktemp("csv-injection-web"),
+                       users=(("cur", "curator"),), LOGIN_LIMIT=5)
     yield app
-    workers = app.extensions["pockg"].extras.get("sparql_workers")
-    if workers:
-        workers.shutdown()
+    stop_workers(app)
 
 
 @pytest.fixture(scope="module")
 def curator(app):
     """A client signed in as a curator, and its CSRF token."""
-    accounts = app.extensions["pockg"].accounts
-    started = accounts.start_session(accounts.get("cur"))
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["sid"] = started.token
-    return client, started.csrf
+    return session_client(app, "cur")
 
 
 # -- the web app ----------------------------------------------------------------------

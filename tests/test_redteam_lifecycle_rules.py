@@ -11,16 +11,13 @@ built graphs nor about ``pockg:`` or ``id/transition/`` subjects.
 from __future__ import annotations
 
 import io
-import re
-import shutil
 
 import pyoxigraph as ox
 import pytest
 
 from pockg import vocab as V
-from web import create_app
+from support import csrf_token_of, signed_in, writable_app
 
-PASSWORD = "a long password 1"
 FAST_VALIDATE = b"""\
 @prefix pockg: <https://w3id.org/pockg/ontology#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
@@ -37,30 +34,11 @@ STATE = ox.NamedNode(V.term("lifecycleState"))
 
 @pytest.fixture(scope="module")
 def app(curated_store_path, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("redteam-lifecycle")
-    shutil.copytree(curated_store_path, folder / "store")
-    app = create_app({"STORE": str(folder / "store"), "READ_ONLY": False,
-                      "DB": str(folder / "users.sqlite"), "LOGIN_LIMIT": 1000},
-                     profile="testing")
-    for name, role in (("cy", "curator"), ("ann", "contributor")):
-        app.extensions["pockg"].accounts.add(name, role, PASSWORD)
-    return app
-
-
-def token_of(client, url="/login") -> str:
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def signed_in(app, name):
-    client = app.test_client()
-    assert client.post("/login", data={"name": name, "password": PASSWORD,
-                                       "csrf_token": token_of(client)}).status_code == 302
-    return client
+    return writable_app(curated_store_path, tmp_path_factory.mktemp("redteam-lifecycle"))
 
 
 def upload_rdf(client, data: bytes, filename: str, name: str):
-    form = {"csrf_token": token_of(client, "/documents"), "name": name,
+    form = {"csrf_token": csrf_token_of(client, "/documents"), "name": name,
             "file": (io.BytesIO(data), filename)}
     return client.post("/documents/rdf", data=form, content_type="multipart/form-data",
                        headers={"Accept": "application/json"})
@@ -70,7 +48,7 @@ def submit_draft(client) -> str:
     answer = client.post("/lessons/new", data={
         "prefLabel": "Patrols left before dusk", "observation": "Patrols left before dusk.",
         "mission": ["operation/MONUC"], "tier": ["concept/T1"],
-        "publicity": "concept/PUB-PUBLIC", "csrf_token": token_of(client, "/lessons/new")})
+        "publicity": "concept/PUB-PUBLIC", "csrf_token": csrf_token_of(client, "/lessons/new")})
     assert answer.status_code == 303, answer.get_data(as_text=True)[:2000]
     return answer.headers["Location"].rsplit("/", 1)[-1]
 
@@ -122,7 +100,7 @@ def test_finding3_a_transition_outside_the_built_graphs_does_not_exist(app):
     lesson_id = submit_draft(ann)
     answer = ann.post(f"/lessons/{lesson_id}/transition", data={
         "transition": "fast-validate", "base": "1",
-        "csrf_token": token_of(ann, f"/lessons/{lesson_id}")},
+        "csrf_token": csrf_token_of(ann, f"/lessons/{lesson_id}")},
         headers={"Accept": "application/json"})
     assert answer.status_code == 400, answer.get_data(as_text=True)
     assert "fast-validate" in answer.get_json()["error"]

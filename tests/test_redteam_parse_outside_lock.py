@@ -12,17 +12,14 @@ component under test is the lock, not the reader.
 from __future__ import annotations
 
 import io
-import re
-import shutil
 import threading
 import time
 
 import pytest
 
 from pockg.ingest import read
-from web import create_app
+from support import csrf_token_of, signed_in, writable_app
 
-PASSWORD = "a long password 1"
 DOCUMENT = (b"# Early warning\n\n"
             b"1. Camps of internally displaced persons need early warning and patrols.\n")
 PARSE_HOLD_S = 5.0          # longest the gated parse waits for the test to let it go
@@ -30,26 +27,7 @@ PARSE_HOLD_S = 5.0          # longest the gated parse waits for the test to let 
 
 @pytest.fixture(scope="module")
 def app(curated_store_path, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("redteam-parse")
-    shutil.copytree(curated_store_path, folder / "store")
-    app = create_app({"STORE": str(folder / "store"), "READ_ONLY": False,
-                      "DB": str(folder / "users.sqlite"), "LOGIN_LIMIT": 1000},
-                     profile="testing")
-    for name, role in (("cy", "curator"), ("ann", "contributor")):
-        app.extensions["pockg"].accounts.add(name, role, PASSWORD)
-    return app
-
-
-def token_of(client, url="/login") -> str:
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def signed_in(app, name):
-    client = app.test_client()
-    assert client.post("/login", data={"name": name, "password": PASSWORD,
-                                       "csrf_token": token_of(client)}).status_code == 302
-    return client
+    return writable_app(curated_store_path, tmp_path_factory.mktemp("redteam-parse"))
 
 
 class GatedParse:
@@ -97,10 +75,10 @@ def save_lesson(client, token: str, title: str):
 def test_finding7_a_lesson_save_does_not_wait_for_a_parse(app, monkeypatch):
     """Finding 7: a lesson save took 6.4 s during a 7 s PDF upload (parse under the writer lock)."""
     cy, ann = signed_in(app, "cy"), signed_in(app, "ann")
-    token = token_of(ann, "/lessons/new")
+    token = csrf_token_of(ann, "/lessons/new")
     assert save_lesson(ann, token, "Warm-up save").status_code == 303
     gate = GatedParse(monkeypatch)
-    thread, outcome = upload_in_thread(cy, token_of(cy, "/documents"), "slow-parse")
+    thread, outcome = upload_in_thread(cy, csrf_token_of(cy, "/documents"), "slow-parse")
     try:
         assert gate.entered.acquire(timeout=10), "the upload never reached the parser"
         t0 = time.perf_counter()
@@ -123,7 +101,7 @@ def test_finding7_one_file_parsed_twice_at_once_is_stored_once(app, monkeypatch)
     store = app.extensions["pockg"].full_store
     gate = GatedParse(monkeypatch)
     first, second = signed_in(app, "cy"), signed_in(app, "cy")
-    runs = [upload_in_thread(c, token_of(c, "/documents"), "twice") for c in (first, second)]
+    runs = [upload_in_thread(c, csrf_token_of(c, "/documents"), "twice") for c in (first, second)]
     assert gate.entered.acquire(timeout=10)
     gate.entered.acquire(timeout=PARSE_HOLD_S + 2)      # both parsing at once (new code)
     gate.release.set()

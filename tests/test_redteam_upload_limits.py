@@ -10,46 +10,31 @@ The app runs with the testing profile's defaults for both limits.
 from __future__ import annotations
 
 import io
-import re
-import shutil
 
 import pytest
 
-from web import create_app
+from support import csrf_token_of, signed_in, writable_app
 
-PASSWORD = "a long password 1"
 MB = 1024 * 1024
 PADDING = 3 * MB
 
 
 @pytest.fixture(scope="module")
 def app(curated_store_path, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("redteam-limits")
-    shutil.copytree(curated_store_path, folder / "store")
-    app = create_app({"STORE": str(folder / "store"), "READ_ONLY": False,
-                      "DB": str(folder / "users.sqlite"), "LOGIN_LIMIT": 1000},
-                     profile="testing")
+    app = writable_app(curated_store_path, tmp_path_factory.mktemp("redteam-limits"),
+                       users=(("cy", "curator"),))
     assert app.config["MAX_CONTENT_LENGTH"] == 2 * MB
     assert app.config["UPLOAD_MAX_BYTES"] == 20 * MB
-    app.extensions["pockg"].accounts.add("cy", "curator", PASSWORD)
     return app
-
-
-def token_of(client, url="/login") -> str:
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 @pytest.fixture(scope="module")
 def cy(app):
-    client = app.test_client()
-    assert client.post("/login", data={"name": "cy", "password": PASSWORD,
-                                       "csrf_token": token_of(client)}).status_code == 302
-    return client
+    return signed_in(app, "cy")
 
 
 def post_file(client, url: str, data: bytes, filename: str, **fields):
-    form = {"csrf_token": token_of(client, "/documents"), **fields,
+    form = {"csrf_token": csrf_token_of(client, "/documents"), **fields,
             "file": (io.BytesIO(data), filename)}
     return client.post(url, data=form, content_type="multipart/form-data",
                        headers={"Accept": "application/json"})
