@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 
 from pockg.config import load_settings  # noqa: E402
 from pockg.ingest import ingest  # noqa: E402
-from pockg.linking import semantic  # noqa: E402
 from pockg.linking.annotations import matcher_for, passages_of  # noqa: E402
 from pockg.linking.evaluate import _temporary_store, read_gold  # noqa: E402
 

@@ -19,7 +19,6 @@ from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, r
                    request, url_for)
 
 from pockg import vocab as V
-from pockg.curation.fields import compact
 from pockg.curation.roles import at_least
 from pockg.errors import Forbidden, NotFound
 from web.i18n import current_language
