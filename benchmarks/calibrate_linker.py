@@ -31,6 +31,9 @@ BANDS = ((1.0, 2.0), (2.0, 3.0), (3.0, 4.0), (4.0, 5.0), (5.0, 99.0))
 
 
 def main(argv: list[str]) -> int:
+    if {"-h", "--help"} & set(argv):
+        print(__doc__)
+        return 0
     golds = argv or list(DEFAULT_GOLD)
     if any("unseen-2" in g for g in golds):
         print("unseen-2 is kept for measuring only: never calibrate on it", file=sys.stderr)
