@@ -190,6 +190,14 @@ def parse_heavy_query(size: int, variant: str, url: str, shape: str = "objects")
     return query
 
 
+def sleep_until(moment: float, stagger: float = 0.0) -> None:
+    """Wait until ``moment`` (time.monotonic), then ``stagger`` seconds more;
+    no wait at all once it has passed."""
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay + stagger)
+
+
 def size_label(size: int) -> str:
     return f"{size // 1024} KB" if size % 1024 == 0 else f"{size:,} B"
 
@@ -541,9 +549,7 @@ def run(base: str, args, limit_s: float) -> dict:
         client = Client(base, address("127.0.2", k + 1, args.same_address),
                         args.request_timeout)
         rnd = random.Random(k * 100 + connection)
-        delay = hostile_from - time.monotonic()
-        if delay > 0:
-            time.sleep(delay + connection * 0.3)
+        sleep_until(hostile_from, connection * 0.3)
         n = 0
         while time.monotonic() < hostile_to:
             query = services[n % len(services)] if kind == "service" else HOSTILE[kind]
@@ -570,9 +576,7 @@ def run(base: str, args, limit_s: float) -> dict:
                         args.request_timeout)
         combos = [(size, variant) for size in args.parse_sizes for variant in PARSE_VARIANTS]
         rnd = random.Random(500 + connection)
-        delay = hostile_from - time.monotonic()
-        if delay > 0:
-            time.sleep(delay + connection * 0.05)
+        sleep_until(hostile_from, connection * 0.05)
         n = connection
         while time.monotonic() < hostile_to:
             size, variant = combos[n % len(combos)]
@@ -594,9 +598,7 @@ def run(base: str, args, limit_s: float) -> dict:
     def rotating(connection: int):
         """Heavy queries, each from a loopback address never used before."""
         rnd = random.Random(700 + connection)
-        delay = hostile_from - time.monotonic()
-        if delay > 0:
-            time.sleep(delay + connection * 0.1)
+        sleep_until(hostile_from, connection * 0.1)
         n = connection
         while time.monotonic() < hostile_to:
             with lock:
@@ -615,9 +617,7 @@ def run(base: str, args, limit_s: float) -> dict:
         """A new client (an address of its own, no record) sending a few cheap SELECTs."""
         source = f"127.0.250.{i + 1}"
         start = hostile_from + (i + 0.5) * (hostile_to - hostile_from) / args.light_clients
-        delay = start - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+        sleep_until(start)
         client = Client(base, source, args.request_timeout)
         for q in range(args.light_queries):
             t0 = time.monotonic()
@@ -644,9 +644,7 @@ def run(base: str, args, limit_s: float) -> dict:
             return
         n, lesson, revision = 0, None, 0
         rnd = random.Random(99)
-        delay = t_start - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+        sleep_until(t_start)
         while time.monotonic() < end:
             n += 1
             sent = time.monotonic()

@@ -105,7 +105,7 @@ def combination(golds: list[str]) -> tuple:
                 for link in links.get(passage.id, []):
                     if not matcher.lexicon.is_concept(link.target):
                         continue
-                    xs.append(features(link.lexical if link.mentions and link.lexical else None,
+                    xs.append(features(link.lexical,
                                        link.semantic.score if link.semantic else None))
                     ys.append(link.target in gold_concepts)
     x, y = np.array(xs, dtype=float), np.array(ys, dtype=float)

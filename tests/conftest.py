@@ -9,7 +9,7 @@ import pytest
 from pockg.build import build
 from pockg.config import REPO_ROOT, load_settings
 from pockg.store import open_store
-from support import REPORT
+from support import require_report
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +60,4 @@ def data_copy(tmp_path):
 @pytest.fixture
 def report_text():
     """The workshop report's full text, read from ../shared (never from the repo)."""
-    if not REPORT.is_file():
-        pytest.skip(f"the workshop report is not at {REPORT}: its imprint forbids "
-                    "reprinting, so it is not in the repository")
-    return REPORT.read_text(encoding="utf-8")
+    return require_report().read_text(encoding="utf-8")

@@ -153,3 +153,14 @@ def session_client(app, name: str):
     with client.session_transaction() as session:
         session["sid"] = started.token
     return client, started.csrf
+
+
+def require_report() -> Path:
+    """The workshop report in ../shared, or the test is skipped saying why: its
+    imprint forbids reprinting, so the repository never holds it."""
+    import pytest
+
+    if not REPORT.is_file():
+        pytest.skip(f"the workshop report is not at {REPORT}: its imprint forbids "
+                    "reprinting, so it is not in the repository")
+    return REPORT

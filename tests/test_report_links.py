@@ -15,7 +15,7 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from support import REPORT
+from support import require_report
 
 from loaders.links import CURATED_AGENT, links_graph
 from pockg import vocab as V
@@ -55,12 +55,9 @@ def gold() -> dict[str, set[str]]:
 @pytest.fixture(scope="module")
 def report_passages():
     """The report's passages as `pockg ingest` reads them (the offsets' reference text)."""
-    if not REPORT.is_file():
-        pytest.skip(f"the workshop report is not at {REPORT}: its imprint forbids "
-                    "reprinting, so it is not in the repository")
     from pockg.ingest import read_document
 
-    doc = read_document(REPORT, doc_id="workshop-2010")
+    doc = read_document(require_report(), doc_id="workshop-2010")
     return {p.key: p.text for p in doc.passages}
 
 

@@ -360,8 +360,7 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
             passage, texts[passage], target, start, end, score, SUGGESTED, LINKER, created,
             not matcher.lexicon.is_concept(target), graph, derived, reason))
 
-    space = getattr(matcher, "space", None)
-    for passage, links in document_links(matcher, passages, threshold, space,
+    for passage, links in document_links(matcher, passages, threshold, matcher.space,
                                          components).items():
         for link in links:
             if only is not None and not within(matcher, link.target, only):
@@ -389,7 +388,7 @@ def within(matcher: Matcher, target: str, schemes: set[str]) -> bool:
 def reason_of(link, text: str) -> dict:
     """Which components proposed ``link``, with their scores and the closest concept text."""
     match = link.semantic
-    return {"lexical": link.lexical if link.mentions and link.lexical else None,
+    return {"lexical": link.lexical,
             "semantic": match.score if match is not None else None,
             "closest": match.closest if match is not None else None,
             "lang": semantic.language(text) if match is not None else None}

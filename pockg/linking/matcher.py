@@ -161,6 +161,9 @@ class _Label:
 class Matcher:
     """Compiled lexicon: ``mentions(text)`` and ``suggest(text)``."""
 
+    space = None      # the semantic component (semantic.ConceptSpace), set by
+    #                   annotations.matcher_for; None: words alone
+
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
         self._trie: dict = {}

@@ -177,14 +177,10 @@ class ConceptSpace:
         sims[:, ~self._usable(lang)] = -1.0
         return np.maximum.reduceat(sims, self.starts, axis=1), sims
 
-    def scores(self, text: str):
-        """For one passage: the sentences, and for each concept its best
-        (similarity, z, sentence index, text index)."""
-        return self.scores_many([text])[0]
-
     def scores_many(self, texts: list[str]):
-        """``scores`` for many passages: their sentences embedded and compared in
-        one batch per language."""
+        """For each passage: its sentences, and for each concept its best
+        (similarity, z, sentence index, the sentences' similarities with every
+        text); the sentences embedded and compared in one batch per language."""
         import numpy as np
 
         spans = [sentences(t) or ([(0, len(t))] if t.strip() else []) for t in texts]
