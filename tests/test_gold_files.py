@@ -1,5 +1,5 @@
 """Integrity of the linker's gold sets in tests/gold/ (issue 5, "Measure it";
-issue 13 added unseen-2.jsonl, the paraphrase set).
+issue 13 added unseen-2.jsonl and unseen-3.jsonl, the paraphrase sets).
 
 The gold files are JSON Lines: one passage a line, exactly
 ``{"file": ..., "passage": ..., "concepts": [...]}``, with ``file`` relative to
@@ -27,11 +27,17 @@ GOLD = Path(__file__).parent / "gold"
 WORKSHOP_GOLD = GOLD / "workshop-2010.jsonl"
 UNSEEN_GOLD = GOLD / "unseen.jsonl"
 UNSEEN_2_GOLD = GOLD / "unseen-2.jsonl"
-GOLD_FILES = [WORKSHOP_GOLD, UNSEEN_GOLD, UNSEEN_2_GOLD]
+UNSEEN_3_GOLD = GOLD / "unseen-3.jsonl"
+GOLD_FILES = [WORKSHOP_GOLD, UNSEEN_GOLD, UNSEEN_2_GOLD, UNSEEN_3_GOLD]
 UNSEEN_DOCS = ["docs/strategy-sample.md", "docs/rapport-exemple.txt"]
 UNSEEN_2_DOCS = ["docs/resolution-caravelle.md", "docs/sg-report-caravelle.txt",
                  "docs/rapport-sg-caravelle.fr.txt"]
-UNSEEN_SETS = {UNSEEN_GOLD: UNSEEN_DOCS, UNSEEN_2_GOLD: UNSEEN_2_DOCS}
+UNSEEN_3_DOCS = ["docs/resolution-kessaro.md", "docs/sg-report-kessaro.txt",
+                 "docs/rapport-kessaro.fr.txt"]
+UNSEEN_SETS = {UNSEEN_GOLD: UNSEEN_DOCS, UNSEEN_2_GOLD: UNSEEN_2_DOCS,
+               UNSEEN_3_GOLD: UNSEEN_3_DOCS}
+# The paraphrase sets of issue 13, each with the per-document paraphrase rows of README.md.
+PARAPHRASE_SETS = {UNSEEN_2_GOLD: UNSEEN_2_DOCS, UNSEEN_3_GOLD: UNSEEN_3_DOCS}
 # unseen-2.jsonl is never edited after its first evaluation run (issue 13, §5):
 # a fix means a further fresh set, not a changed one. These are the SHA-256 of
 # the set and its documents as annotated on 2026-12-07.
@@ -41,6 +47,14 @@ UNSEEN_2_SHA256 = {
     "docs/sg-report-caravelle.txt": "a95299dc09eb1154ec967e1c99e89314b657906baf9543adaa268fab78bab906",
     "docs/rapport-sg-caravelle.fr.txt": "5391e8b9a7ea7140b52d6b22b1eedd059ab23809605e2183215fe5c4186e34d1",
 }
+# unseen-3.jsonl likewise (a further fresh set, issue 13, §5), as annotated on 2026-12-07.
+UNSEEN_3_SHA256 = {
+    "unseen-3.jsonl": "c676b69f4e6c6e40950d96f0bdbdb509f1e22730500785c1adbf19427f0977f9",
+    "docs/resolution-kessaro.md": "946fe99a3afbff159c72b1428aaa249253b54bdb694c7de7be60e33ab096f494",
+    "docs/sg-report-kessaro.txt": "fc4ecc38fb2fdd3aa5c274b98b801ff6dfc226d737445fe4c7ca0774828fe781",
+    "docs/rapport-kessaro.fr.txt": "af76ea523293216277de48476989838b19d3cbe49095806ef3650dacc569275f",
+}
+PINNED = {"unseen-2": UNSEEN_2_SHA256, "unseen-3": UNSEEN_3_SHA256}
 
 SCHEMES = ["tier-2010", "tier-2015", "risk-category", "vulnerable-group",
            "vulnerability-factor", "aor", "activity-type", "framework-element",
@@ -180,15 +194,16 @@ def test_unseen_keys_are_passages_that_ingest_gives(gold):
         assert gold_keys == numbered, f"{name}: gold and ingest differ: {gold_keys} vs {numbered}"
 
 
-def test_unseen_2_is_english_and_french_and_mostly_paraphrase():
-    rows = _rows(UNSEEN_2_GOLD)
+@pytest.mark.parametrize("gold", list(PARAPHRASE_SETS), ids=lambda p: p.name)
+def test_paraphrase_set_is_english_and_french_and_mostly_paraphrase(gold):
+    rows = _rows(gold)
     french = [r for r in rows if r["file"].endswith(".fr.txt")]
     assert len(rows) >= 40 and len(french) >= 15 and len(rows) - len(french) >= 25
     # The README lists, per document, the passages that name their concepts only
     # by paraphrase; issue 13 asks for at least half of the set.
     readme = (GOLD / "README.md").read_text(encoding="utf-8")
     paraphrase = 0
-    for name in UNSEEN_2_DOCS:
+    for name in PARAPHRASE_SETS[gold]:
         line = next((ln for ln in readme.splitlines()
                      if ln.startswith(f"| `{name}` |")), None)
         assert line, f"README has no paraphrase row for {name}"
@@ -211,11 +226,12 @@ def test_unseen_2_is_english_and_french_and_mostly_paraphrase():
     assert 2 * paraphrase >= len(rows), f"only {paraphrase} of {len(rows)} passages are paraphrase"
 
 
-def test_unseen_2_is_not_edited():
-    for name, digest in UNSEEN_2_SHA256.items():
-        found = hashlib.sha256((GOLD / name).read_bytes()).hexdigest()
+@pytest.mark.parametrize("name", list(PINNED))
+def test_paraphrase_set_is_not_edited(name):
+    for path, digest in PINNED[name].items():
+        found = hashlib.sha256((GOLD / path).read_bytes()).hexdigest()
         assert found == digest, (
-            f"{name} changed: unseen-2 is never edited after its first evaluation run "
+            f"{path} changed: {name} is never edited after its first evaluation run "
             "(issue 13, section 5); write a further fresh set instead")
 
 
