@@ -17,6 +17,7 @@ LOADERS = {
     "sources": "loaders.sources:SourcesLoader",
     "documents": "loaders.documents:DocumentsLoader",
     "links": "loaders.links:LinksLoader",
+    "training": "loaders.training:TrainingLoader",
     "countries": "loaders.simple:CountriesLoader",
     "actors": "loaders.actors:ActorsLoader",
     "operations": "loaders.operations:OperationsLoader",
