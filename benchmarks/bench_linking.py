@@ -6,7 +6,9 @@ Run by hand:
 
 Builds the curated graph into an in-memory store, compiles the matcher over
 the lexicon (the linkable schemes, and then every concept scheme of the
-graph: the "full" lexicon), and times the document-level linker
+graph: the "full" lexicon), and times the document-level linker with the
+words alone, words and meaning, and the learned layer over both (what
+`pockg link run` uses)
 (``pockg.linking.context.document_links``: matching, resolution forms,
 overlaps, resolution topics, headings) on:
 
@@ -34,7 +36,8 @@ from pathlib import Path
 from pockg.build import build
 from pockg.config import REPO_ROOT, load_settings
 from pockg.linking import semantic
-from pockg.linking.context import PassageInput, document_links
+from pockg.linking import learned
+from pockg.linking.context import COMPONENTS, LINK_RUN, PassageInput, document_links
 from pockg.linking.lexicon import build_lexicon
 from pockg.linking.matcher import DEFAULT_THRESHOLD, Matcher
 from pockg.store import open_store
@@ -90,11 +93,42 @@ def resident_mb() -> float:
     return 0.0
 
 
-def rate(matcher, passages, runs: int, space=None) -> tuple[float, float]:
+def model_memory_mb(model) -> float:
+    """Resident memory a fresh process gains by loading what linking by meaning needs."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.json"
+        path.write_text(model.to_json(), encoding="utf-8")
+        script = f"""
+import json
+from pathlib import Path
+import numpy
+from pockg.linking import learned, semantic
+def rss():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+before = rss()
+semantic.encoder()
+m = learned.load({str(path)!r})
+m.index(sorted({{c for e in m.exemplars for c in e.concepts}}))
+print(json.dumps(rss() - before))
+"""
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def rate(matcher, passages, runs: int, space=None, model=None) -> tuple[float, float]:
     times = []
+    components = LINK_RUN if model is not None else COMPONENTS
     for _ in range(runs):
         t = time.perf_counter()
-        document_links(matcher, passages, DEFAULT_THRESHOLD, space)
+        document_links(matcher, passages, DEFAULT_THRESHOLD, space, components, model)
         times.append(time.perf_counter() - t)
     med = statistics.median(times)
     return len(passages) / med, med
@@ -113,15 +147,21 @@ def main() -> None:
         "SELECT DISTINCT ?s WHERE { ?c skos:inScheme ?s }").rows))
     report = report_passages()
     verdicts = []
-    rss_before = resident_mb()
     t = time.perf_counter()
     space = semantic.space_for(store, build_lexicon(store))
     print(f"semantic component: model and concept texts ({len(space.texts)} texts) in "
-          f"{time.perf_counter() - t:.1f} s, resident memory +{resident_mb() - rss_before:.0f} MB "
-          f"(target < 300 MB)")
-    for name, schemes, with_space in (("linkable schemes, lexical", None, None),
-                                      ("linkable schemes, hybrid (lexical + semantic)", None, space),
-                                      ("every scheme (full), lexical", schemes_all, None)):
+          f"{time.perf_counter() - t:.1f} s")
+    model = learned.model_of(store)          # the learned layer the build trained
+    print(f"learned layer: {model.label}")
+    print(f"resident memory the models add (a fresh process: the embedding model, the "
+          f"learned layer's exemplars and classifier): "
+          f"+{model_memory_mb(model):.0f} MB (target < 300 MB)")
+    for name, schemes, with_space, with_model in (
+            ("linkable schemes, lexical", None, None, None),
+            ("linkable schemes, hybrid (lexical + semantic)", None, space, None),
+            ("linkable schemes, learned layer over lexical + semantic (what link run uses)",
+             None, space, model),
+            ("every scheme (full), lexical", schemes_all, None, None)):
         t = time.perf_counter()
         lexicon = build_lexicon(store) if schemes is None else build_lexicon(store, schemes)
         matcher = Matcher(lexicon)
@@ -132,7 +172,7 @@ def main() -> None:
         document_links(matcher, gen[:200], DEFAULT_THRESHOLD)   # warm the lemma cache a little
         corpora = [("generated", gen)] + ([("workshop report", report)] if report else [])
         for corpus, passages in corpora:
-            per_s, med = rate(matcher, passages, args.runs, with_space)
+            per_s, med = rate(matcher, passages, args.runs, with_space, with_model)
             words = sum(len(p.text.split()) for p in passages) / len(passages)
             ok = per_s >= TARGET
             verdicts.append(ok)

@@ -20,14 +20,29 @@ from pathlib import Path
 from pockg.errors import ConfigurationError, StoreError
 
 MANIFEST = "pockg-backup.json"
+LINKER = "linker"
 
 
 def _manifest(target: Path, store, via: str) -> dict:
+    linker = _copy_linker(store.location, target)
     info = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "quads": len(store), "graphs": len(store.named_graphs()), "via": via,
-            "store": "store", "accounts": "users.sqlite"}
+            "store": "store", "accounts": "users.sqlite", "linker": linker}
     (target / MANIFEST).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return info
+
+
+def _copy_linker(store_location: str, target: Path) -> str | None:
+    """The linker's learned layer (``<store>.linker/``) goes with the store."""
+    from pockg.linking.learned import folder_of
+
+    if store_location == ":memory:" or "://" in store_location:
+        return None
+    folder = folder_of(store_location)
+    if not folder.is_dir():
+        return None
+    shutil.copytree(folder, target / LINKER, ignore=shutil.ignore_patterns("*.tmp"))
+    return LINKER
 
 
 def replaced_stamp() -> str:
@@ -121,12 +136,25 @@ def restore(source: Path, store_location: str, db_path: str,
             open_store(location).close()        # nor any other writer
             set_aside(location, stamp)
         shutil.copytree(source / "store", location)
+        _restore_linker(source, location, stamp)
         _restore_accounts(source, db_path, stamp)
         drop_derived(location)         # the search index is made again on first use,
         rebuild(str(location), progress)   # the replica now, while no server may start
     finally:
         serving.release()
     return info
+
+
+def _restore_linker(source: Path, location: Path, stamp: str) -> None:
+    """The backup's learned layer replaces the store's (the old one is kept aside);
+    a backup without one leaves the restored store without one."""
+    from pockg.linking.learned import folder_of
+
+    folder = folder_of(str(location))
+    if folder.exists():
+        folder.rename(folder.with_name(f"{folder.name}.replaced-{stamp}"))
+    if (source / LINKER).is_dir():
+        shutil.copytree(source / LINKER, folder)
 
 
 def _restore_accounts(source: Path, db_path: str, stamp: str) -> None:

@@ -23,7 +23,7 @@ from loaders.context import RDF_TYPE, Context, nn
 from pockg import __version__
 from pockg import vocab as V
 from pockg.config import MEMORY, Settings
-from pockg.errors import DataError, Problem, ValidationFailed
+from pockg.errors import DataError, PockgError, Problem, ValidationFailed
 from pockg.store import EmbeddedStore
 
 Progress = Callable[[str], None]
@@ -194,8 +194,9 @@ def _infer(assembly: Assembly, settings: Settings) -> None:
 
 
 def build(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet,
-          check: bool = True) -> BuildReport:
-    """Assemble, validate, then replace the build-owned graphs atomically."""
+          check: bool = True, train_linker: bool = True) -> BuildReport:
+    """Assemble, validate, then replace the build-owned graphs atomically; then
+    train the linker's learned layer on the curated decisions (``train_linker``)."""
     times = {}
     assembly = assemble(settings, progress)
     times["assemble"] = assembly.seconds
@@ -216,8 +217,39 @@ def build(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet,
     store.replace_graphs(owned, assembly.quads)
     times["write"] = time.perf_counter() - t
     progress(f"wrote {len(assembly.quads)} quads to {store.location}")
+    if train_linker:
+        t = time.perf_counter()
+        train_and_keep(settings, store, progress)
+        times["linker"] = time.perf_counter() - t
     return BuildReport(graphs=dict(assembly.context.counts), classes=count_classes(assembly.quads),
                        total=len(assembly.quads), seconds=times, warnings=warnings)
+
+
+def train_and_keep(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet):
+    """Train the learned layer on data/ and the store's review decisions, keep it in
+    ``<store>.linker/`` and its provenance in the graph ``graph/linker-model``."""
+    from pockg.linking import learned
+    from pockg.linking.annotations import model_quads
+    from pockg.linking.training import NotEnoughDecisions, train
+
+    graph = V.graph("linker-model")
+    try:
+        model = train(store, settings, progress)
+    except NotEnoughDecisions as exc:
+        learned.forget(store)
+        store.replace_graphs([graph], [])
+        progress(str(exc))
+        return None
+    try:
+        previous = learned.model_of(store)
+    except PockgError:
+        previous = None
+    if previous is not None and previous.same_training(model):
+        model = previous        # the same decisions give the same model: a rebuild changes nothing
+    where = learned.save(model, store)
+    store.replace_graphs([graph], model_quads(model, graph))
+    progress(f"linker model: {model.label}, kept in {where}")
+    return model
 
 
 def _leave_curated_lessons(assembly: Assembly, store: EmbeddedStore, progress: Progress) -> None:

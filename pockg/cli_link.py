@@ -67,8 +67,11 @@ def run(settings, doc_ids, all_docs, threshold, only, dry_run, quiet):
 
     Two components propose links: the words (a concept's labels, alternative
     and hidden labels in the text) and the meaning (a sentence close to what
-    the concept's texts say); their scores combine into one, and each stored
-    link records which component proposed it and why.
+    the concept's texts say). The learned layer (trained by `pockg build` and
+    `pockg link train`, kept in <store>.linker/) scores every concept from
+    both and from the passages reviewers already accepted: the score is the
+    chance a reviewer accepts the link. Each stored link records which
+    component proposed it, why, and which model scored it.
 
     \b
     Examples:
@@ -95,6 +98,10 @@ def run(settings, doc_ids, all_docs, threshold, only, dry_run, quiet):
         matcher = matcher_for(store)
         say(f"lexicon: {len(matcher.lexicon.entries)} labels of {len(matcher.lexicon.concepts)} "
             f"concepts and {len(matcher.lexicon.entities)} entities")
+        if matcher.model_problem:
+            click.secho(f"warning: {matcher.model_problem}", err=True, fg="yellow")
+        elif matcher.model is not None:
+            say(f"model: {matcher.model.label}")
         if dry_run:
             for doc in doc_ids:
                 _print_suggestions(store, doc, threshold, matcher, schemes)
@@ -130,14 +137,15 @@ def _schemes(settings, only: str | None) -> set[str] | None:
 def _print_suggestions(store, doc: str, threshold: float, matcher, schemes) -> None:
     """The suggestions for ``doc`` as a table; nothing is stored."""
     from pockg.linking.annotations import passages_of, reason_of, resolve_version, within
-    from pockg.linking.context import document_links
+    from pockg.linking.context import LINK_RUN, document_links
 
     version = resolve_version(store, doc)
     passages = passages_of(store, version)
     texts = {p.id: p.text for p in passages}
     click.echo(f"{doc} ({version})")
     click.echo(f"{'passage':<10} {'concept':<14} {'score':>5}  {'words':<40} why")
-    for passage, links in document_links(matcher, passages, threshold, matcher.space).items():
+    for passage, links in document_links(matcher, passages, threshold, matcher.space,
+                                         LINK_RUN, matcher.model).items():
         for link in links:
             if schemes is not None and not within(matcher, link.target, schemes):
                 continue
@@ -149,7 +157,9 @@ def _print_suggestions(store, doc: str, threshold: float, matcher, schemes) -> N
                 part for part in (
                     f"words {reason['lexical']:.2f}" if reason["lexical"] is not None else "",
                     f"meaning {reason['semantic']:.2f}, closest to \"{reason['closest']}\""
-                    if reason["semantic"] is not None else "") if part)
+                    if reason["semantic"] is not None else "",
+                    f"learned layer {reason['learned']:.2f}" if reason["learned"] is not None
+                    else "") if part)
             click.echo(f"{passage.rsplit('/p/', 1)[-1]:<10} {name:<14} {link.score:>5.2f}  "
                        f"{words[:40]:<40} {why}")
 
@@ -161,8 +171,12 @@ def _print_suggestions(store, doc: str, threshold: float, matcher, schemes) -> N
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=DEFAULT_THRESHOLD,
               show_default=True, help="Lowest score a suggestion needs to count.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--model", "model_path", type=click.Path(exists=True, path_type=Path),
+              help="Evaluate the learned layer of this model (a <store>.linker folder or its "
+                   "model.json). Default: the model a build of data/ makes, trained with the "
+                   "evaluated documents left out.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on standard error.")
-def evaluate(settings, gold, threshold, fmt, quiet):
+def evaluate(settings, gold, threshold, fmt, quiet, model_path):
     """Compare the linker's suggestions with a gold file.
 
     \b
@@ -175,21 +189,98 @@ def evaluate(settings, gold, threshold, fmt, quiet):
     The files are ingested into a temporary in-memory store built from
     data/ (the store at --store / POCKG_STORE is not opened). Only links to
     SKOS concepts count, passage by passage, at the threshold; T2-2015 is not
-    T2. Prints "micro: precision P recall R f1 F", the macro scores,
-    precision at 1/3/5, NDCG at 5 and a table per concept.
+    T2.
+
+    Each configuration gets a line "component NAME: ..." (lexical: the
+    words alone; semantic: the meaning alone; hybrid: both, combined by a
+    fixed rule; learned: both, decided by the learned layer). Then the line
+    "model:" says which learned layer was used, and "micro: precision P
+    recall R f1 F" scores the configuration `pockg link run` uses, followed
+    by the macro scores, precision at 1/3/5, NDCG at 5 and a table per
+    concept.
+
+    Without --model, the learned layer is trained as `pockg build` trains it
+    (data/training/ and data/links/), except that the evaluated documents are
+    left out of its training and of the passages it compares with: a gold
+    file on the workshop report is never scored by a model that learned the
+    report's own reviewed links.
 
     \b
     Examples:
       pockg link evaluate --gold tests/gold/workshop-2010.jsonl
       pockg link evaluate --gold tests/gold/unseen.jsonl --threshold 0.6 --format json
+      pockg link evaluate --gold my-gold.jsonl --model var/store.linker
     """
     from pockg.linking.evaluate import evaluate as run_evaluate
 
-    report = run_evaluate(gold, settings, threshold, progress=_say(quiet))
+    report = run_evaluate(gold, settings, threshold, progress=_say(quiet), model_path=model_path)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(report.to_text())
+
+
+@link.command("train")
+@path_options
+@click.option("--no-cross-validation", "no_cv", is_flag=True,
+              help="Skip measuring the layer by leaving one document out at a time.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on standard error.")
+def train(settings, no_cv, quiet):
+    """Train the linker's learned layer on every reviewed link, and keep it.
+
+    The layer learns which suggestions reviewers accept, from:
+
+    \b
+      - the curated training passages in data/training/,
+      - the report's curated reviewed links in data/links/,
+      - every link accepted or rejected in review (or made by hand) since.
+
+    The model goes to <store>.linker/model.json (replacing the one
+    `pockg build` made); its provenance (when, on how many decisions, by
+    which linker version) goes to the graph .../graph/linker-model.
+    `pockg link run` then uses it. Before that, the layer is measured by
+    cross-validation over documents: trained without one document, scored
+    on it, for each in turn (never on passages it was trained on). The
+    unseen gold sets of tests/gold/ are never read.
+
+    \b
+    Examples:
+      pockg link train
+      pockg link train --no-cross-validation
+    """
+    from pockg.linking import learned
+    from pockg.linking.annotations import model_quads
+    from pockg.linking.training import cross_validate, train as run_train
+    from pockg import vocab as V
+    from pockg.store import open_store
+
+    say = _say(quiet)
+    store = open_store(settings.store)
+    try:
+        if not no_cv:
+            say("cross-validation: each document left out in turn")
+            cv = cross_validate(store, settings, say)
+            m = cv["micro"]
+            if cv["documents"]:
+                click.echo(f"cross-validation over {len(cv['documents'])} documents: precision "
+                           f"{m['precision']:.3f} recall {m['recall']:.3f} f1 {m['f1']:.3f} "
+                           f"(threshold {cv['threshold']})")
+            else:
+                click.echo("cross-validation: not measured (it needs decisions in at least "
+                           "two documents)")
+        model = run_train(store, settings, say)
+        if not no_cv:
+            model.cross_validation = cv
+        where = learned.save(model, store)
+        graph = V.graph("linker-model")
+        store.replace_graphs([graph], model_quads(model, graph))
+        from pockg.replica import refresh
+
+        refresh(store, say)
+    finally:
+        store.close()
+    counts = ", ".join(f"{n} {k}" for k, n in model.decisions.items())
+    click.echo(f"trained {model.label} ({counts}); kept in {where}")
 
 
 @link.command("export")

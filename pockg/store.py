@@ -236,6 +236,9 @@ class EmbeddedStore:
                          prefixes=PREFIXES if fmt in {"turtle", "rdfxml"} else None)
 
     def close(self) -> None:
+        """Flush and release the store (closing twice is harmless)."""
+        if not hasattr(self, "_store"):
+            return
         self.flush()
         del self._store
 

@@ -59,7 +59,7 @@ CLASSES = (
     "Approach", "VerificationStatus", "PoCMandatedOperation",
     "ThematicResolution", "SourceGraph",
     # ingested documents and links to concepts
-    "DocumentVersion", "OperativeParagraph", "ConceptLink", "LinkStatus",
+    "DocumentVersion", "OperativeParagraph", "ConceptLink", "LinkStatus", "LinkerModel",
     # lessons and their curation
     "LifecycleState", "LifecycleTransition", "CurationEvent",
 )
@@ -80,7 +80,7 @@ OBJECT_PROPERTIES = (
     "mechanismStatus", "ledBy", "member", "supports", "correspondsToTier",
     "hasEvidence", "verificationStatus", "lifecycleState",
     # ingested documents and links to concepts
-    "currentVersion", "linkStatus",
+    "currentVersion", "linkStatus", "suggestedByModel",
     # lessons and their curation
     "actionBody", "strategy", "institutionalisedBy", "validatedBy", "fromState",
     "toState", "requiresField", "eventOf",
@@ -97,7 +97,7 @@ DATATYPE_PROPERTIES = (
     "sourceType", "documentType", "isUNOperation",
     # ingested documents and links to concepts
     "contentHash", "score", "softwareVersion", "componentScore", "lexicalScore", "semanticScore",
-    "closestConceptText",
+    "closestConceptText", "learnedScore", "trainingDecisions",
     # lessons and their curation
     "observation", "discussion", "conclusion", "recommendationText", "remedialAction",
     "validatedOn", "allowedRole", "isPublishedState", "isInitialState", "revision", "eventKind",

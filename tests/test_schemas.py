@@ -50,7 +50,8 @@ FOLDER_KIND = {
 }
 GROUP_FOLDERS = {"countries", "actors", "recommendations", "questions", "reporting", "coordination"}
 EXPECTED_FILES = {f"{name}.schema.json" for name in
-                  [*FOLDER_KIND, "dataset", "schemes", "common", "lifecycle", "lessons", "links"]}
+                  [*FOLDER_KIND, "dataset", "schemes", "common", "lifecycle", "lessons", "links",
+                   "training"]}
 
 # Keys every entity has besides its FIELDS, and the nested lists per kind.
 ENTITY_EXTRA = {"id", "label", "notes", "cite"}
@@ -458,6 +459,10 @@ def test_valid_examples(schemas, registry):
     ("dataset", "id: pockg\ntitle: x\nversion: '1.0'\nlicense: https://x.org/l"),
     ("strategies", "id: S\nscope: MISSION"),
     ("coordination", "items: [{id: K1, status: planned}]"),
+    ("training", 'document: training-x\nlanguage: en\npassages: [{n: "1", text: t}]'),
+    ("training", 'document: x\nlanguage: en\npassages: [{n: "1", text: t, concepts: []}]'),
+    ("training", 'document: training-x\nlanguage: de\npassages: [{n: "1", text: t, concepts: []}]'),
+    ("training", 'document: training-x\nlanguage: en\npassages: [{n: "1", text: t, concepts: [T1, T1]}]'),
 ])
 def test_invalid_examples(name, text, schemas, registry):
     assert errors(validator(name, schemas, registry), from_yaml(text)), text

@@ -38,8 +38,8 @@ import pyoxigraph as ox
 from pockg import __version__
 from pockg import vocab as V
 from pockg.errors import NotFound, PockgError
-from pockg.linking import semantic
-from pockg.linking.context import COMPONENTS, PassageInput, document_links
+from pockg.linking import learned, semantic
+from pockg.linking.context import LINK_RUN, PassageInput, document_links
 from pockg.linking.lexicon import CONCEPT, Lexicon, build_lexicon
 from pockg.linking.matcher import DEFAULT_THRESHOLD, Matcher
 
@@ -70,6 +70,10 @@ SCORE = _n(V.term("score"))
 LEXICAL_SCORE = _n(V.term("lexicalScore"))
 SEMANTIC_SCORE = _n(V.term("semanticScore"))
 CLOSEST_TEXT = _n(V.term("closestConceptText"))
+LEARNED_SCORE = _n(V.term("learnedScore"))
+SUGGESTED_BY_MODEL = _n(V.term("suggestedByModel"))
+LINKER_MODEL = _n(V.term("LinkerModel"))
+TRAINING_DECISIONS = _n(V.term("trainingDecisions"))
 LINK_STATUS = _n(V.term("linkStatus"))
 SOFTWARE_VERSION = _n(V.term("softwareVersion"))
 TEXT = _n(V.term("text"))
@@ -152,6 +156,10 @@ class Link:
     semantic: float | None = None
     closest: str | None = None         # for a match by meaning: the closest concept text
     derived_from: str | None = None    # the heading's link it was inherited from
+    learned: float | None = None       # the learned layer's score
+    model: str | None = None           # the learned layer (model IRI) that scored it
+    model_trained: str | None = None   # when that model was trained (ISO)
+    model_decisions: int | None = None # on how many reviewed decisions
 
 
 def annotation_quads(passage_iri: str, text: str, body: str, start: int, end: int,
@@ -186,7 +194,8 @@ def annotation_quads(passage_iri: str, text: str, body: str, start: int, end: in
     ]
     if derived_from:  # inherited from the section heading's link
         q.append((an, DERIVED, _n(derived_from)))
-    for key, predicate in (("lexical", LEXICAL_SCORE), ("semantic", SEMANTIC_SCORE)):
+    for key, predicate in (("lexical", LEXICAL_SCORE), ("semantic", SEMANTIC_SCORE),
+                           ("learned", LEARNED_SCORE)):
         if reason and reason.get(key) is not None:
             q.append((an, predicate, ox.Literal(str(Decimal(str(round(reason[key], 3)))),
                                                 datatype=XSD_DECIMAL)))
@@ -194,6 +203,9 @@ def annotation_quads(passage_iri: str, text: str, body: str, start: int, end: in
         q.append((an, CLOSEST_TEXT, ox.Literal(reason["closest"], language=reason.get("lang") or "en")))
     if creator != LINKER:
         q += [(agent, RDF_TYPE, PERSON)]
+    model = reason.get("model") if reason else None
+    if model is not None:
+        q.append((an, SUGGESTED_BY_MODEL, _n(model.iri)))
     out = [ox.Quad(s, p, o, g) for s, p, o in q]
     return out + linker_quads(graph) if creator == LINKER else out
 
@@ -204,6 +216,20 @@ def linker_quads(graph: str) -> list[ox.Quad]:
     return [ox.Quad(agent, RDF_TYPE, SOFTWARE_AGENT, g),
             ox.Quad(agent, LABEL, ox.Literal("pockg linker", language="en"), g),
             ox.Quad(agent, SOFTWARE_VERSION, ox.Literal(LINKER_VERSION), g)]
+
+
+def model_quads(model, graph: str) -> list[ox.Quad]:
+    """The learned layer as a prov:Entity with its provenance, in ``graph``."""
+    m, g = _n(model.iri), _n(graph)
+    trained = ox.Literal(model.trained, datatype=XSD_DATETIME)
+    return [ox.Quad(m, RDF_TYPE, LINKER_MODEL, g),
+            ox.Quad(m, RDF_TYPE, _n(V.PROV + "Entity"), g),
+            ox.Quad(m, LABEL, ox.Literal(model.label, language="en"), g),
+            ox.Quad(m, CREATED, trained, g),
+            ox.Quad(m, TRAINING_DECISIONS, ox.Literal(str(sum(model.decisions.values())),
+                                                      datatype=XSD_INTEGER), g),
+            ox.Quad(m, SOFTWARE_VERSION, ox.Literal(model.version), g),
+            ox.Quad(m, _n(V.PROV + "wasAttributedTo"), _n(LINKER), g)]
 
 
 # -- reading ------------------------------------------------------------------
@@ -227,7 +253,7 @@ _TEXT_Q = """SELECT ?passage ?text WHERE { VALUES ?passage {} ?passage pockg:tex
 
 _LINKS_Q = """
 SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator
-       ?lexical ?semantic ?closest ?derived WHERE {
+       ?lexical ?semantic ?closest ?derived ?learned ?model ?modelTrained ?modelDecisions WHERE {
   GRAPH ?g {
     ?link a pockg:ConceptLink ; oa:hasBody ?body ; oa:hasTarget ?t ; pockg:linkStatus ?status .
     ?t oa:hasSource ?passage ; oa:hasSelector ?ps , ?qs .
@@ -239,6 +265,9 @@ SELECT ?g ?link ?body ?passage ?start ?end ?exact ?score ?status ?creator
     OPTIONAL { ?link pockg:semanticScore ?semantic }
     OPTIONAL { ?link pockg:closestConceptText ?closest }
     OPTIONAL { ?link prov:wasDerivedFrom ?derived }
+    OPTIONAL { ?link pockg:learnedScore ?learned }
+    OPTIONAL { ?link pockg:suggestedByModel ?model
+               OPTIONAL { ?model dcterms:created ?modelTrained ; pockg:trainingDecisions ?modelDecisions } }
   }
 }
 """
@@ -287,7 +316,11 @@ def existing_links(store, graph: str | None = None) -> list[Link]:
                         float(r["lexical"].value) if "lexical" in r else None,
                         float(r["semantic"].value) if "semantic" in r else None,
                         r["closest"].value if "closest" in r else None,
-                        r["derived"].value if "derived" in r else None))
+                        r["derived"].value if "derived" in r else None,
+                        float(r["learned"].value) if "learned" in r else None,
+                        r["model"].value if "model" in r else None,
+                        r["modelTrained"].value if "modelTrained" in r else None,
+                        int(r["modelDecisions"].value) if "modelDecisions" in r else None))
     return out
 
 
@@ -311,17 +344,21 @@ def matcher_for(store) -> Matcher:
     key = id(store)
     size = int(store.select(_SIZE_Q).rows[0]["n"].value)
     cached = _MATCHERS.get(key)
-    if cached and cached[0] == size:
-        return cached[1]
-    m = Matcher(build_lexicon(store))
-    m.space = semantic.space_for(store, m.lexicon)      # the semantic component
-    _MATCHERS[key] = (size, m)
+    if not (cached and cached[0] == size):
+        m = Matcher(build_lexicon(store))
+        m.space = semantic.space_for(store, m.lexicon)      # the semantic component
+        _MATCHERS[key] = (size, m)
+    m = _MATCHERS[key][1]
+    try:
+        m.model, m.model_problem = learned.model_of(store), None   # the latest learned layer
+    except PockgError as exc:          # e.g. a model of an older linker: words and meaning alone
+        m.model, m.model_problem = None, f"{exc}; linking without the learned layer"
     return m
 
 
 def link_document(store, document_or_version_iri: str, threshold: float = DEFAULT_THRESHOLD,
                   matcher: Matcher | None = None,
-                  components: tuple[str, ...] = COMPONENTS,
+                  components: tuple[str, ...] = LINK_RUN,
                   only: set[str] | None = None) -> list[ox.Quad]:
     """The complete new content of the version's links graph.
 
@@ -353,7 +390,9 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
         if iri in keep or iri in new_iris:
             return
         new_iris.add(iri)
-        if iri in old and abs(old[iri].score - score) < 5e-4:
+        model = reason.get("model") if reason else None
+        if (iri in old and abs(old[iri].score - score) < 5e-4
+                and old[iri].model == (model.iri if model is not None else None)):
             quads.extend(_annotation_quads_in_store(store, iri))
             return
         quads.extend(annotation_quads(
@@ -361,7 +400,7 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
             not matcher.lexicon.is_concept(target), graph, derived, reason))
 
     for passage, links in document_links(matcher, passages, threshold, matcher.space,
-                                         components).items():
+                                         components, getattr(matcher, "model", None)).items():
         for link in links:
             if only is not None and not within(matcher, link.target, only):
                 continue
@@ -374,9 +413,26 @@ def link_document(store, document_or_version_iri: str, threshold: float = DEFAUL
                 add(passage, link.target, mention.start, mention.end, link.score, None, reason)
     if any(q.predicate == CREATOR and q.object.value == LINKER for q in quads):
         quads.extend(linker_quads(graph))
+    quads.extend(_models_of(store, quads, getattr(matcher, "model", None), graph))
     people = {q.object for q in quads if q.predicate in (CREATOR, ATTRIBUTED) and q.object.value != LINKER}
     quads.extend(ox.Quad(p, RDF_TYPE, PERSON, _n(graph)) for p in sorted(people, key=str))
     return _dedupe(quads)
+
+
+_MODEL_IN_GRAPH_Q = """SELECT ?m ?g ?p ?o WHERE { GRAPH ?g { ?m ?p ?o } }"""
+
+
+def _models_of(store, quads: list[ox.Quad], current, graph: str) -> list[ox.Quad]:
+    """The provenance of every model the graph's links name: the current model's
+    from itself, an older one's as the graph already holds it."""
+    out = []
+    for iri in sorted({q.object.value for q in quads if q.predicate == SUGGESTED_BY_MODEL}):
+        if current is not None and iri == current.iri:
+            out += model_quads(current, graph)
+        else:
+            rows = store.select(_MODEL_IN_GRAPH_Q, {"m": _n(iri), "g": _n(graph)}).rows
+            out += [ox.Quad(_n(iri), r["p"], r["o"], _n(graph)) for r in rows]
+    return out
 
 
 def within(matcher: Matcher, target: str, schemes: set[str]) -> bool:
@@ -391,7 +447,9 @@ def reason_of(link, text: str) -> dict:
     return {"lexical": link.lexical,
             "semantic": match.score if match is not None else None,
             "closest": match.closest if match is not None else None,
-            "lang": semantic.language(text) if match is not None else None}
+            "lang": semantic.language(text) if match is not None else None,
+            "learned": getattr(link, "learned", None),
+            "model": getattr(link, "model", None)}
 
 
 def _dedupe(quads: list[ox.Quad]) -> list[ox.Quad]:
@@ -405,7 +463,7 @@ def _dedupe(quads: list[ox.Quad]) -> list[ox.Quad]:
 
 def store_links(store, document_or_version_iri: str, threshold: float = DEFAULT_THRESHOLD,
                 matcher: Matcher | None = None,
-                components: tuple[str, ...] = COMPONENTS,
+                components: tuple[str, ...] = LINK_RUN,
                 only: set[str] | None = None) -> tuple[str, int]:
     """Link one document version and write its links graph; (graph, links in it)."""
     version = resolve_version(store, document_or_version_iri)

@@ -97,9 +97,13 @@ class Link:
     inherited_from: tuple[str, Mention] | None = None   # (heading passage id, its mention)
     lexical: float | None = None       # the word matching's score, if it proposed the link
     semantic: object = None            # semantic.SemanticMatch, if meaning proposed it
+    learned: float | None = None       # the learned layer's score, if it decided
+    model: object = None               # learned.Model that decided
 
 
 COMPONENTS = ("lexical", "semantic")
+LEARNED = "learned"   # not a component: the layer that decides over both (learned.py)
+LINK_RUN = COMPONENTS + (LEARNED,)   # what `pockg link run` uses (the layer when a model exists)
 
 
 # How the components' scores combine into one: a logistic regression fitted on
@@ -257,19 +261,24 @@ def _heading_concepts(matcher: Matcher, text: str, mentions: list[Mention]) -> l
 
 
 def document_links(matcher: Matcher, passages: list[PassageInput], threshold: float,
-                   space=None, components: tuple[str, ...] = COMPONENTS) -> dict[str, list[Link]]:
+                   space=None, components: tuple[str, ...] = COMPONENTS, model=None,
+                   skip: frozenset[str] = frozenset()) -> dict[str, list[Link]]:
     """passage id -> links at or above ``threshold``, best first.
 
     ``space`` (a ``semantic.ConceptSpace``) adds the semantic component;
-    ``components`` chooses which components run (to measure each alone)."""
+    ``components`` chooses which components run (to measure each alone);
+    ``model`` (a ``learned.Model``) scores every candidate of both components
+    when ``components`` includes ``LEARNED``; ``skip``: documents whose
+    exemplars the model must not use (an evaluation's own)."""
     council = any(p.kind == "operative" for p in passages)   # a resolution
     lexical = "lexical" in components
     per: dict[str, list[Mention]] = {p.id: passage_mentions(matcher, p.text, p.kind, council)
                                      if lexical else [] for p in passages}
     _one_scheme(matcher, per)
     by_id = {p.id: p for p in passages}
+    learned = model is not None and space is not None and LEARNED in components
     meanings: dict[str, list] = {}
-    if space is not None and "semantic" in components:
+    if space is not None and "semantic" in components and not learned:
         prose = [p for p in passages if p.kind != "heading"]
         meanings = dict(zip((p.id for p in prose), space.match_many([p.text for p in prose])))
     links: dict[str, dict[str, Link]] = {}
@@ -304,6 +313,10 @@ def document_links(matcher: Matcher, passages: list[PassageInput], threshold: fl
                     elif current.score < score:
                         current.score = score
             section, factor, hops = head.section, factor * INHERIT_FACTOR, hops + 1
+    if learned:
+        from pockg.linking.learned import rescore
+
+        links = rescore(model, matcher, passages, links, space, council, skip, threshold)
     out = {}
     for pid, own in links.items():
         kept = [link for link in own.values() if link.score >= threshold]

@@ -163,6 +163,8 @@ class Matcher:
 
     space = None      # the semantic component (semantic.ConceptSpace), set by
     #                   annotations.matcher_for; None: words alone
+    model = None      # the learned layer (learned.Model), set by matcher_for
+    model_problem = None   # why the store's model could not be used, if it could not
 
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon

@@ -115,6 +115,39 @@ def embed(texts: list[str]):
     return encoder().embed(texts, norm=True).astype(np.float32)
 
 
+@dataclass
+class Encoded:
+    """Texts cut into sentences and embedded once, for every part of the linker
+    that compares them: each text's sentence spans, the sentences' unit
+    vectors (one array, text after text), each text's own unit vector (its
+    sentences' vectors weighted by their words) and its language."""
+
+    spans: list
+    offsets: object          # text i's sentences are rows offsets[i]:offsets[i + 1]
+    sentences: object
+    passages: object
+    langs: list
+
+
+def encode(texts: list[str]) -> Encoded:
+    import numpy as np
+
+    spans = [sentences(t) or ([(0, len(t))] if t.strip() else []) for t in texts]
+    offsets = np.cumsum([0] + [len(sp) for sp in spans])
+    parts = [t[s:e] for t, sp in zip(texts, spans) for s, e in sp]
+    raw = (encoder().embed(parts, norm=False).astype(np.float32) if parts
+           else np.zeros((0, 256), dtype=np.float32))
+    norms = np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-9)
+    weights = np.array([len(WORD_RE.findall(p)) or 1 for p in parts], dtype=np.float32)
+    passages = np.zeros((len(texts), raw.shape[1] if len(raw) else 256), dtype=np.float32)
+    for i in range(len(texts)):
+        lo, hi = offsets[i], offsets[i + 1]
+        if hi > lo:
+            v = (raw[lo:hi] * weights[lo:hi, None]).sum(0)
+            passages[i] = v / max(float(np.linalg.norm(v)), 1e-9)
+    return Encoded(spans, offsets, raw / norms, passages, [language(t) for t in texts])
+
+
 def calibrated(z: float) -> float:
     points = CALIBRATION
     if z <= points[0][0]:
@@ -177,16 +210,16 @@ class ConceptSpace:
         sims[:, ~self._usable(lang)] = -1.0
         return np.maximum.reduceat(sims, self.starts, axis=1), sims
 
-    def scores_many(self, texts: list[str]):
+    def scores_many(self, texts: list[str], encoded: Encoded | None = None):
         """For each passage: its sentences, and for each concept its best
         (similarity, z, sentence index, the sentences' similarities with every
-        text); the sentences embedded and compared in one batch per language."""
+        text); the sentences embedded and compared in one batch per language
+        (``encoded``: ``encode(texts)``, if already done)."""
         import numpy as np
 
-        spans = [sentences(t) or ([(0, len(t))] if t.strip() else []) for t in texts]
-        offsets = np.cumsum([0] + [len(sp) for sp in spans])
-        vectors = embed([t[s:e] for t, sp in zip(texts, spans) for s, e in sp])
-        langs = [language(t) for t in texts]
+        encoded = encoded or encode(texts)
+        spans, offsets, vectors, langs = (encoded.spans, encoded.offsets, encoded.sentences,
+                                          encoded.langs)
         best = np.full((len(vectors), len(self.concepts)), -1.0, dtype=np.float32)
         sims = np.zeros((len(vectors), len(self.texts)), dtype=np.float32)
         for lang in set(langs):

@@ -25,11 +25,13 @@ def matcher(lexicon):
 
 @pytest.fixture
 def linked_store(settings, tmp_path):
-    """A throwaway store: the curated graph plus one ingested document."""
+    """A throwaway store: the curated graph plus one ingested document, without a
+    learned layer (these tests pin the components' rules; test_linking_learned.py
+    the layer)."""
     from pockg.ingest import ingest
 
     store = open_store(":memory:")
-    build(settings, store, check=False)
+    build(settings, store, check=False, train_linker=False)
     path = tmp_path / "strategy.md"
     path.write_text(STRATEGY, encoding="utf-8")
     result = ingest(store, [path], doc_id="test-strategy")[0]

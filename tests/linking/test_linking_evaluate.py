@@ -42,8 +42,9 @@ def test_evaluate_prints_the_exact_micro_line_and_leaves_the_store_alone(tmp_pat
     assert len(micro) == 1 and MICRO.fullmatch(micro[0]), micro       # outside checks parse it
     components = re.findall(r"^component (\S+): precision \S+ recall \S+ f1 \S+$",
                             result.output, re.M)
-    assert components == ["lexical", "semantic", "hybrid"]
-    assert "configuration: hybrid" in result.output     # which one the micro line measures
+    assert components == ["lexical", "semantic", "hybrid", "learned"]
+    assert "configuration: learned" in result.output    # which one the micro line measures
+    assert re.search(r"^model: learned layer [0-9a-f]{12}, trained .* left out of its training", result.output, re.M)
     assert re.search(r"^macro: precision \S+ recall \S+ f1 \S+$", result.output, re.M)
     assert "precision at 1/3/5:" in result.output and "ndcg at 5:" in result.output
     assert re.search(r"^T1 +1 +0 +0 +1 ", result.output, re.M)      # the per-concept table
@@ -80,17 +81,22 @@ def test_a_2015_tier_does_not_count_as_the_2010_tier(tmp_path):
     assert report.micro.f1 == 1.0 and report.precision_at[1] == 1.0 and report.ndcg_at_5 == 1.0
 
 
-def test_the_workshop_gold_reaches_f1_080():
+def test_the_workshop_gold_keeps_its_floor_for_each_configuration():
+    """The words-and-meaning rule keeps the 0.89 it reached on the report; the
+    learned layer, which never learns the report's own reviewed links when it
+    is scored on the report, keeps at least 0.78 (measured 0.80 on 2026-12-07;
+    the report is a genre its training passages only imitate)."""
     if not REPORT.is_file():
         pytest.skip(f"the workshop report is not at {REPORT}: its imprint forbids reprinting, "
                     "so the gold's text is read from ../shared/sources/")
-    if not WORKSHOP_GOLD.is_file():
-        pytest.skip(f"no gold file at {WORKSHOP_GOLD}")
     assert len(read_gold(WORKSHOP_GOLD)) >= 80
     result = CliRunner().invoke(main, ["link", "evaluate", "--gold", str(WORKSHOP_GOLD), "-q"])
     assert result.exit_code == 0, result.output
-    f1 = float(MICRO.search(result.output).group(7))
-    assert f1 >= 0.80, result.output
+    f1 = {name: float(value) for name, value in
+          re.findall(r"^component (\S+): precision \S+ recall \S+ f1 (\S+)$", result.output, re.M)}
+    assert f1["hybrid"] >= 0.89, result.output
+    assert f1["learned"] >= 0.78, result.output
+    assert float(MICRO.search(result.output).group(7)) == f1["learned"]
 
 
 def test_link_run_stores_links_for_an_ingested_document(curated_store_path, tmp_path):
