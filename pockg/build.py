@@ -36,6 +36,7 @@ class Assembly:
     quads: list
     context: Context
     seconds: float = 0.0
+    records: dict = field(default_factory=dict)   # loader name -> its checked records
 
     def locate(self, iri: str) -> tuple[str | None, int | None, str | None]:
         """The data file, line and id that define an entity IRI."""
@@ -85,7 +86,8 @@ def assemble(settings: Settings, progress: Progress = _quiet) -> Assembly:
     _raise_errors(ctx.problems)
     _describe_dataset(ctx, settings)
     progress(f"assembled {len(ctx.quads)} quads in {len(ctx.counts)} graphs")
-    assembly = Assembly(quads=ctx.quads, context=ctx)
+    assembly = Assembly(quads=ctx.quads, context=ctx,
+                        records={loader.name: loader.records for loader in loaders})
     _infer(assembly, settings)
     assembly.seconds = time.perf_counter() - start
     return assembly
@@ -219,22 +221,24 @@ def build(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet,
     progress(f"wrote {len(assembly.quads)} quads to {store.location}")
     if train_linker:
         t = time.perf_counter()
-        train_and_keep(settings, store, progress)
+        train_and_keep(settings, store, progress, assembly.records)
         times["linker"] = time.perf_counter() - t
     return BuildReport(graphs=dict(assembly.context.counts), classes=count_classes(assembly.quads),
                        total=len(assembly.quads), seconds=times, warnings=warnings)
 
 
-def train_and_keep(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet):
+def train_and_keep(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet,
+                   records: dict | None = None):
     """Train the learned layer on data/ and the store's review decisions, keep it in
-    ``<store>.linker/`` and its provenance in the graph ``graph/linker-model``."""
+    ``<store>.linker/`` and its provenance in the graph ``graph/linker-model``
+    (``records``: data/'s records as the build read them, not read again)."""
     from pockg.linking import learned
     from pockg.linking.annotations import model_quads
     from pockg.linking.training import NotEnoughDecisions, train
 
     graph = V.graph("linker-model")
     try:
-        model = train(store, settings, progress)
+        model = train(store, settings, progress, records=records)
     except NotEnoughDecisions as exc:
         learned.forget(store)
         store.replace_graphs([graph], [])

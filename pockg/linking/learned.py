@@ -166,6 +166,7 @@ class ExemplarIndex:
         self.langs = np.array([ex.lang for ex in exemplars], dtype=object)
         self.owner = [(ex.document, (ex.source or "")[:12]) for ex in exemplars]
         self._classifiers: dict = {}
+        self._gram = self._design = None
 
     def _allowed(self, skip: frozenset):
         import numpy as np
@@ -175,16 +176,21 @@ class ExemplarIndex:
 
     def _classifier(self, allowed):
         """Ridge regression on +1/-1 per concept over the allowed exemplars' vectors
-        and bags (in the dual: fewer exemplars than dimensions; one solve for all)."""
+        and bags, in the dual (fewer exemplars than dimensions; one solve for every
+        concept, the Gram matrix of all exemplars computed once)."""
         import numpy as np
 
         key = allowed.tobytes()
         cached = self._classifiers.get(key)
         if cached is None:
-            x = np.hstack([self.vectors[allowed], BAG_WEIGHT * self.bags[allowed],
-                           np.ones((int(allowed.sum()), 1), np.float32)])
-            y = np.where(self.member[allowed], 1.0, -1.0)
-            alpha = np.linalg.solve(x @ x.T + CLASSIFIER_RIDGE * np.eye(len(x)), y)
+            if self._gram is None:
+                self._design = np.hstack([self.vectors, BAG_WEIGHT * self.bags,
+                                          np.ones((len(self.vectors), 1), np.float32)])
+                self._gram = self._design @ self._design.T
+            x = self._design[allowed]
+            gram = self._gram[np.ix_(allowed, allowed)]
+            y = np.where(self.member[allowed], 1.0, -1.0).astype(np.float32)
+            alpha = np.linalg.solve(gram + CLASSIFIER_RIDGE * np.eye(len(x), dtype=np.float32), y)
             cached = (x.T @ alpha).astype(np.float32)
             self._classifiers[key] = cached
         return cached
@@ -394,6 +400,46 @@ class Features:
     similarity: object             # passages x concepts
     z: object
     sims: list                     # per passage: its sentences x concept texts (or None)
+    parts: dict = field(default_factory=dict)   # what the heading columns are made from
+
+    def subset(self, rows: list[int]) -> "Features":
+        """The features of some of the passages (the headings, scored first)."""
+        return Features([self.passages[i] for i in rows], self.concepts, self.x[rows],
+                        self.allowed[rows], [self.spans[i] for i in rows], self.sentence[rows],
+                        self.similarity[rows], self.z[rows], [self.sims[i] for i in rows],
+                        {k: (v[rows] if getattr(v, "ndim", 0) and len(v) == len(self.passages)
+                             else v) for k, v in self.parts.items()})
+
+    def with_sections(self, sections: dict) -> "Features":
+        """The same features where the headings above each passage say what the
+        heading model scored (``section_scores_of``), not what their words say."""
+        import numpy as np
+
+        col = {c: j for j, c in enumerate(self.concepts)}
+        inherited = np.zeros_like(self.similarity)
+        for i, p in enumerate(self.passages):
+            for target, score in sections.get(p.id, {}).items():
+                if target in col:
+                    inherited[i, col[target]] = score
+        x = self.x.copy()
+        _heading_columns(x, inherited, self.parts)
+        return Features(self.passages, self.concepts, x, self.allowed, self.spans, self.sentence,
+                        self.similarity, self.z, self.sims, self.parts)
+
+
+def _heading_columns(x, inherited, parts: dict) -> None:
+    """Fill, in place, the columns of ``x`` that depend on what the headings say."""
+    import numpy as np
+
+    f = FEATURES.index
+    h = np.clip(np.maximum(parts["hybrid"], inherited), 0.0, 1.0)
+    x[:, :, f("inherited")] = inherited
+    x[:, :, f("hybrid")] = np.where(
+        h <= 0, -6.0, np.where(h >= 1, 6.0, np.log(np.clip(h, 1e-6, 1 - 1e-6)
+                                                   / np.clip(1 - h, 1e-6, 1))))
+    x[:, :, f("inherited_x_strategy")] = inherited * parts["strategy"][:, None]
+    x[:, :, f("inherited_x_structural")] = inherited * parts["structural"][None, :]
+    x[:, :, f("inherited_x_recommendation")] = inherited * parts["recommends"][:, None]
 
 
 def section_scores_of(passages, heading_scores: dict) -> dict[str, dict[str, float]]:
@@ -417,14 +463,13 @@ def section_scores_of(passages, heading_scores: dict) -> dict[str, dict[str, flo
 
 
 def features_of(matcher, passages, links: dict, space, index: ExemplarIndex,
-                skip: set[str], council: bool, sections: dict | None = None) -> Features:
-    """The features of every (passage, concept).
+                skip: set[str], council: bool) -> Features:
+    """The features of every (passage, concept), a heading's words passing to the
+    passages under it as the lexical rule says (``Features.with_sections`` puts
+    the heading model's scores in their place).
 
     ``links``: passage id -> concept -> the lexical component's ``context.Link``;
-    ``skip``: documents whose exemplars these passages must not see;
-    ``sections``: ``section_scores_of`` the passages (the headings above each
-    passage, as the heading model scored them); without it, a heading's words
-    pass to the passages under it as the lexical rule says."""
+    ``skip``: documents whose exemplars these passages must not see."""
     import numpy as np
 
     from pockg.linking import semantic
@@ -473,12 +518,8 @@ def features_of(matcher, passages, links: dict, space, index: ExemplarIndex,
                 continue
             if link.lexical:
                 lexical[i, c] = link.lexical
-            if sections is None and link.inherited_from and not link.mentions:
+            if link.inherited_from and not link.mentions:
                 inherited[i, c] = link.score
-        if sections is not None:
-            for target, score in sections.get(p.id, {}).items():
-                if target in col:
-                    inherited[i, col[target]] = score
     speaks = np.array([council or bool(COUNCIL_RE.search(t) or COUNCIL_CUE_RE.search(t))
                        for t in texts], dtype=bool)
     strategy = np.array([bool(STRATEGY_RE.search(t)) for t in texts], dtype=np.float32)
@@ -499,21 +540,21 @@ def features_of(matcher, passages, links: dict, space, index: ExemplarIndex,
     logit = w[0] + w[1] * lexical + w[2] * meaning + w[3] * lexical * meaning + w[4] * has_l \
         + w[5] * has_s
     hybrid = np.where(has_l | has_s, np.minimum(1.0 / (1.0 + np.exp(-logit)), 0.99), 0.0)
-    h = np.clip(np.maximum(hybrid, inherited), 0.0, 1.0)
-    h_logit = np.where(h <= 0, -6.0, np.where(h >= 1, 6.0,
-                                              np.log(np.clip(h, 1e-6, 1 - 1e-6) / np.clip(1 - h, 1e-6, 1))))
+    zeros = np.zeros((n, m))
 
     col_of = lambda v: np.broadcast_to(v[:, None], (n, m))  # noqa: E731 - per passage
     x = np.stack([
         np.ones((n, m)), lexical, (lexical > 0), inherited, sim, np.clip(z, -3.0, 10.0) / 5.0,
         (rank == 0), 1.0 / (1.0 + rank), best, vote, lexical * sim, col_of(heading),
-        col_of(footnote), topic[None, :] & speaks[:, None], h_logit, col_of(strategy),
-        inherited * strategy[:, None], inherited * structural[None, :], fitted,
-        1.0 / (1.0 + fitted_rank), by_sentence, twin, inherited * recommends[:, None],
+        col_of(footnote), topic[None, :] & speaks[:, None], zeros, col_of(strategy),
+        zeros, zeros, fitted, 1.0 / (1.0 + fitted_rank), by_sentence, twin, zeros,
     ], axis=2).astype(np.float32)
+    parts = {"hybrid": hybrid.astype(np.float32), "strategy": strategy,
+             "structural": structural, "recommends": recommends}
+    _heading_columns(x, inherited, parts)
     allowed = ~(topic[None, :] & ~speaks[:, None])     # rule 2: the Council's topics need the Council
     return Features(list(passages), list(concepts), x, allowed, encoded.spans, sentence, sim, z,
-                    sims)
+                    sims, parts)
 
 
 def twins_of(lexicon) -> dict[str, tuple[str, ...]]:
@@ -554,15 +595,11 @@ def rescore(model: Model, matcher, passages, links: dict, space, council: bool,
     lex = matcher.lexicon
     index = model.index(space.concepts, twins_of(lex))
     skip = set(skip) | model.leave_out
-    sections = {}
-    heads = [p for p in passages if p.kind == "heading"]
+    found = features_of(matcher, passages, links, space, index, skip, council)
+    heads = [i for i, p in enumerate(passages) if p.kind == "heading"]
     if heads and model.heading_weights:       # what each heading is about, first
-        found = features_of(matcher, heads, links, space, index, skip, council)
-        probs = model.probabilities(found, lex, model.heading_weights)
-        scores = {p.id: {c: float(probs[i, j]) for j, c in enumerate(found.concepts)
-                         if probs[i, j] >= KEPT} for i, p in enumerate(heads)}
-        sections = section_scores_of(passages, scores)
-    found = features_of(matcher, passages, links, space, index, skip, council, sections)
+        found = found.with_sections(section_scores_of(
+            passages, heading_scores(model, found.subset(heads), lex)))
     probs = model.probabilities(found, lex)
     import numpy as np
 
@@ -595,6 +632,13 @@ def rescore(model: Model, matcher, passages, links: dict, space, council: bool,
         own[target] = link
     _one_wording(matcher, out, links)
     return out
+
+
+def heading_scores(model: Model, headings: Features, lexicon) -> dict[str, dict[str, float]]:
+    """heading id -> concept -> the heading model's score (those of at least KEPT)."""
+    probs = model.probabilities(headings, lexicon, model.heading_weights)
+    return {p.id: {c: float(probs[i, j]) for j, c in enumerate(headings.concepts)
+                   if probs[i, j] >= KEPT} for i, p in enumerate(headings.passages)}
 
 
 def _one_wording(matcher, out: dict, lexical: dict) -> None:

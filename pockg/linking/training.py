@@ -63,8 +63,11 @@ class TrainingDoc:
         return sum(len(v) for v in self.gold.values()) + sum(len(v) for v in self.decided.values())
 
 
-def _read(settings, name: str) -> list:
-    """The checked records of one data/ folder (schema errors name file and line)."""
+def _read(settings, name: str, records: dict | None = None) -> list:
+    """The checked records of one data/ folder (schema errors name file and line);
+    ``records``: what a build already read, by loader name."""
+    if records is not None and name in records:
+        return records[name]
     from loaders import get_loader
     from loaders.context import Context
     from pockg.build import _schema_dir
@@ -88,10 +91,10 @@ def _concepts(notations, lexicon, where: str) -> set[str]:
     return out
 
 
-def curated_documents(settings, lexicon) -> list[TrainingDoc]:
+def curated_documents(settings, lexicon, records: dict | None = None) -> list[TrainingDoc]:
     """data/training/ and data/links/ (with data/documents/), as training documents."""
     docs = []
-    for record in _read(settings, "training"):
+    for record in _read(settings, "training", records):
         doc = TrainingDoc(record.id, None, "training", [])
         headings = [str(e["n"]) for e in record.data["passages"] if e.get("kind") == "heading"]
         last = None
@@ -106,8 +109,8 @@ def curated_documents(settings, lexicon) -> list[TrainingDoc]:
             if kind == "heading":
                 last = n
         docs.append(doc)
-    documents = {r.id: r for r in _read(settings, "documents")}
-    for record in _read(settings, "links"):
+    documents = {r.id: r for r in _read(settings, "documents", records)}
+    for record in _read(settings, "links", records):
         source = documents.get(record.id)
         if source is None:
             continue
@@ -202,7 +205,29 @@ def exemplars_of(docs: list[TrainingDoc]) -> list[learned.Exemplar]:
     return out
 
 
-def _rows(matcher, space, docs, index, schemes, heading_weights=None, headings_only=False):
+def _lexical(matcher, space, doc, cache: dict | None) -> dict:
+    """The lexical component's links of a training document (computed once)."""
+    if cache is not None and doc.id in cache:
+        return cache[doc.id]
+    found = document_links(matcher, doc.passages, 0.0, space, ("lexical",))
+    links = {pid: {l.target: l for l in ls} for pid, ls in found.items()}
+    if cache is not None:
+        cache[doc.id] = links
+    return links
+
+
+def _features(matcher, space, doc, index, links):
+    """A training document's features, kept on the exemplar index they come from
+    (a fold of the cross-validation has an index of its own)."""
+    kept = index.__dict__.setdefault("training_features", {})
+    if doc.id not in kept:
+        kept[doc.id] = learned.features_of(matcher, doc.passages, links, space, index, {doc.id},
+                                           doc.council)
+    return kept[doc.id]
+
+
+def _rows(matcher, space, docs, index, schemes, heading_weights=None, headings_only=False,
+          cache: dict | None = None):
     """(features, labels, gold concepts the layer may not link) of every labelled
     (passage, concept) of ``docs``. ``headings_only``: the heading model's rows;
     otherwise the passages under a heading see what ``heading_weights`` say it
@@ -214,23 +239,16 @@ def _rows(matcher, space, docs, index, schemes, heading_weights=None, headings_o
     stub = learned.Model([], schemes, [], "", {}, "", heading_weights=heading_weights)
     xs, ys, missed = [], [], 0
     for doc in docs:
-        lexical = document_links(matcher, doc.passages, 0.0, space, ("lexical",))
-        links = {pid: {l.target: l for l in ls} for pid, ls in lexical.items()}
-        heads = [p for p in doc.passages if p.kind == "heading"]
+        links = _lexical(matcher, space, doc, cache)
+        found = _features(matcher, space, doc, index, links)
+        heads = [i for i, p in enumerate(found.passages) if p.kind == "heading"]
         if headings_only:
             if not heads:
                 continue
-            found = learned.features_of(matcher, heads, links, space, index, {doc.id}, doc.council)
-        else:
-            sections = {}
-            if heads and heading_weights:
-                h = learned.features_of(matcher, heads, links, space, index, {doc.id}, doc.council)
-                probs = stub.probabilities(h, lex, heading_weights)
-                sections = learned.section_scores_of(doc.passages, {
-                    p.id: {c: float(probs[i, j]) for j, c in enumerate(h.concepts)
-                           if probs[i, j] >= learned.KEPT} for i, p in enumerate(heads)})
-            found = learned.features_of(matcher, doc.passages, links, space, index, {doc.id},
-                                        doc.council, sections)
+            found = found.subset(heads)
+        elif heads and heading_weights:
+            found = found.with_sections(learned.section_scores_of(
+                doc.passages, learned.heading_scores(stub, found.subset(heads), lex)))
         x = learned.design(found, schemes, scheme_of)
         column = {c: j for j, c in enumerate(found.concepts)}
         for i, p in enumerate(found.passages):
@@ -248,11 +266,13 @@ def _rows(matcher, space, docs, index, schemes, heading_weights=None, headings_o
             missed)
 
 
-def fit_layer(matcher, space, docs, index, schemes) -> tuple[list[float], list[float] | None, int]:
+def fit_layer(matcher, space, docs, index, schemes,
+              cache: dict | None = None) -> tuple[list[float], list[float] | None, int]:
     """The heading model, then the passage model that uses it; and the rows fitted."""
-    hx, hy, _m = _rows(matcher, space, docs, index, schemes, headings_only=True)
+    cache = {} if cache is None else cache
+    hx, hy, _m = _rows(matcher, space, docs, index, schemes, headings_only=True, cache=cache)
     heading_weights = learned.fit(hx, hy) if len(hy) and hy.any() and not hy.all() else None
-    xs, ys, _m = _rows(matcher, space, docs, index, schemes, heading_weights)
+    xs, ys, _m = _rows(matcher, space, docs, index, schemes, heading_weights, cache=cache)
     if not len(ys) or ys.all() or not ys.any():
         raise NotEnoughDecisions(
             "the learned layer needs reviewed links to learn from (curated ones in "
@@ -266,7 +286,7 @@ def _schemes(matcher) -> list[str]:
 
 
 def train(store, settings, progress=None, skip: set[str] = frozenset(),
-          with_reviews: bool = True) -> learned.Model:
+          with_reviews: bool = True, records: dict | None = None) -> learned.Model:
     """A model from data/ (and the store's review decisions); ``skip``: document
     ids or file SHA-256s to leave out (an evaluation's own documents)."""
     from pockg.linking.annotations import LINKER_VERSION, matcher_for
@@ -274,7 +294,7 @@ def train(store, settings, progress=None, skip: set[str] = frozenset(),
     say = progress or (lambda _m: None)
     matcher = matcher_for(store)
     space = matcher.space
-    docs = documents(store, settings, matcher, with_reviews, skip)
+    docs = documents(store, settings, matcher, with_reviews, skip, records)
     schemes = _schemes(matcher)
     exemplars = exemplars_of(docs)
     index = learned.ExemplarIndex(exemplars, space.concepts, learned.twins_of(matcher.lexicon))
@@ -289,8 +309,8 @@ def train(store, settings, progress=None, skip: set[str] = frozenset(),
 
 
 def documents(store, settings, matcher, with_reviews: bool = True,
-              skip: set[str] = frozenset()) -> list[TrainingDoc]:
-    docs = curated_documents(settings, matcher.lexicon)
+              skip: set[str] = frozenset(), records: dict | None = None) -> list[TrainingDoc]:
+    docs = curated_documents(settings, matcher.lexicon, records)
     if with_reviews:
         docs += review_documents(store, matcher.lexicon)
     return [d for d in docs if d.id not in skip and not (d.source and (
@@ -311,17 +331,19 @@ def cross_validate(store, settings, progress=None, threshold: float = 0.5) -> di
     schemes = _schemes(matcher)
     totals = [0, 0, 0]
     per = {}
+    cache: dict = {}
     for n, held in enumerate(docs):
         rest = [d for d in docs if d is not held]
         index = learned.ExemplarIndex(exemplars_of(rest), space.concepts,
                                        learned.twins_of(matcher.lexicon))
         try:
-            weights, heading_weights, _n = fit_layer(matcher, space, rest, index, schemes)
+            weights, heading_weights, _n = fit_layer(matcher, space, rest, index, schemes, cache)
         except NotEnoughDecisions:
             say(f"  left out {held.id}: the other documents have nothing to learn from; skipped")
             continue
         model = learned.Model(weights, schemes, [], "", {}, "", heading_weights=heading_weights)
-        hx, hy, missed = _rows(matcher, space, [held], index, schemes, heading_weights)
+        hx, hy, missed = _rows(matcher, space, [held], index, schemes, heading_weights,
+                               cache=cache)
         chosen = 1.0 / (1.0 + np.exp(-np.clip(hx @ np.asarray(model.weights), -30, 30))) >= threshold
         tp = int((chosen & hy).sum())
         fp = int((chosen & ~hy).sum())
