@@ -60,6 +60,7 @@ NEIGHBOURS = 7               # exemplars whose concepts vote
 CLASSIFIER_RIDGE = 0.3       # the per-concept classifier over exemplars
 BAG_DIMENSIONS = 4096        # word stems and stem pairs, hashed
 BAG_WEIGHT = 2.0             # the bag of words against the embedding, in the classifier
+BATCH = 256                  # passages whose features are computed together
 KEPT = 0.05                  # scores below this never become links, whatever the threshold
 WORD_RE = re.compile(r"[^\W\d_]+")
 STRATEGY_RE = re.compile(r"\bstrat[eé]gi", re.IGNORECASE)
@@ -283,9 +284,11 @@ class Model:
         forbids it); ``weights``: the heading model's instead."""
         import numpy as np
 
-        x = design(features, self.schemes, {c: lexicon.concepts[c].scheme
-                                            for c in features.concepts})
-        z = np.clip(x @ np.asarray(weights or self.weights, dtype=np.float32), -30.0, 30.0)
+        w = np.asarray(weights or self.weights, dtype=np.float32)
+        per_scheme = dict(zip(self.schemes, w[len(FEATURES):]))
+        bias = np.array([per_scheme.get(lexicon.concepts[c].scheme, 0.0)
+                         for c in features.concepts], dtype=np.float32)
+        z = np.clip(features.x @ w[:len(FEATURES)] + bias[None, :], -30.0, 30.0)
         return np.where(features.allowed, 1.0 / (1.0 + np.exp(-z)), 0.0)
 
     def to_json(self) -> str:
@@ -588,50 +591,62 @@ def rescore(model: Model, matcher, passages, links: dict, space, council: bool,
     with every concept of every passage scored by the model: links it scores at
     ``threshold`` or more are kept (new ones with the sentence closest in meaning
     as evidence), the rest dropped."""
-    from pockg.linking.context import Link
-    from pockg.linking.matcher import Mention
-    from pockg.linking.semantic import SemanticMatch, calibrated
+    import numpy as np
 
     lex = matcher.lexicon
     index = model.index(space.concepts, twins_of(lex))
     skip = set(skip) | model.leave_out
-    found = features_of(matcher, passages, links, space, index, skip, council)
-    heads = [i for i, p in enumerate(passages) if p.kind == "heading"]
-    if heads and model.heading_weights:       # what each heading is about, first
-        found = found.with_sections(section_scores_of(
-            passages, heading_scores(model, found.subset(heads), lex)))
-    probs = model.probabilities(found, lex)
-    import numpy as np
-
+    batches = [features_of(matcher, passages[i:i + BATCH], links, space, index, skip, council)
+               for i in range(0, len(passages), BATCH)]      # arrays that stay in cache
+    if model.heading_weights:                 # what each heading is about, first
+        scores: dict = {}
+        for found in batches:
+            heads = [i for i, p in enumerate(found.passages) if p.kind == "heading"]
+            if heads:
+                scores.update(heading_scores(model, found.subset(heads), lex))
+        if scores:
+            sections = section_scores_of(passages, scores)
+            batches = [found.with_sections(sections) for found in batches]
     keep = max(KEPT, min(threshold, 1.0))
     out = {p.id: {t: l for t, l in links.get(p.id, {}).items() if t not in lex.concepts}
-           for p in found.passages}
-    for i, j in zip(*np.nonzero(probs >= keep - 5e-4)):
-        p, target = found.passages[i], found.concepts[j]
-        score = round(min(0.99, float(probs[i, j])), 3)
-        if score < keep:
-            continue
-        own = out[p.id]
-        link = links.get(p.id, {}).get(target)
-        has_sentence = found.sims[i] is not None and found.spans[i]
-        if link is None:
-            if not has_sentence:
-                continue
-            start, end = found.spans[i][int(found.sentence[i, j])]
-            closest = space._closest(found.sims[i], int(found.sentence[i, j]), j)
-            link = Link(target, 0.0, [Mention(target, start, end, p.text[start:end], score,
-                                              closest, "semantic")])
-        if has_sentence and found.similarity[i, j] > 0:
-            start, end = found.spans[i][int(found.sentence[i, j])]
-            link.semantic = SemanticMatch(
-                target, calibrated(float(found.z[i, j])), round(float(found.similarity[i, j]), 3),
-                round(float(found.z[i, j]), 2), start, end,
-                space._closest(found.sims[i], int(found.sentence[i, j]), j))
-        link.score = link.learned = score
-        link.model = model
-        own[target] = link
+           for p in passages}
+    for found in batches:
+        probs = model.probabilities(found, lex)
+        for i, j in zip(*np.nonzero(probs >= keep - 5e-4)):
+            score = round(min(0.99, float(probs[i, j])), 3)
+            if score >= keep:
+                _keep_link(found, i, j, score, links, out, space, model)
     _one_wording(matcher, out, links)
     return out
+
+
+def _keep_link(found: Features, i: int, j: int, score: float, links: dict, out: dict, space,
+               model: Model) -> None:
+    """Passage i's link to concept j, scored by ``model``: the lexical one with its
+    words, or a new one whose evidence is the sentence closest in meaning."""
+    from pockg.linking.context import Link
+    from pockg.linking.matcher import Mention
+    from pockg.linking.semantic import SemanticMatch, calibrated
+
+    p, target = found.passages[i], found.concepts[j]
+    link = links.get(p.id, {}).get(target)
+    has_sentence = found.sims[i] is not None and found.spans[i]
+    if has_sentence:
+        sentence = int(found.sentence[i, j])
+        start, end = found.spans[i][sentence]
+        closest = space._closest(found.sims[i], sentence, j)
+    if link is None:
+        if not has_sentence:
+            return
+        link = Link(target, 0.0, [Mention(target, start, end, p.text[start:end], score,
+                                          closest, "semantic")])
+    if has_sentence and found.similarity[i, j] > 0:
+        link.semantic = SemanticMatch(
+            target, calibrated(float(found.z[i, j])), round(float(found.similarity[i, j]), 3),
+            round(float(found.z[i, j]), 2), start, end, closest)
+    link.score = link.learned = score
+    link.model = model
+    out[p.id][target] = link
 
 
 def heading_scores(model: Model, headings: Features, lexicon) -> dict[str, dict[str, float]]:
