@@ -1,5 +1,5 @@
 """Integrity of the linker's gold sets in tests/gold/ (issue 5, "Measure it";
-issue 13 added unseen-2.jsonl and unseen-3.jsonl, the paraphrase sets).
+issue 13 added unseen-2.jsonl, unseen-3.jsonl and unseen-4.jsonl, the paraphrase sets).
 
 The gold files are JSON Lines: one passage a line, exactly
 ``{"file": ..., "passage": ..., "concepts": [...]}``, with ``file`` relative to
@@ -28,16 +28,20 @@ WORKSHOP_GOLD = GOLD / "workshop-2010.jsonl"
 UNSEEN_GOLD = GOLD / "unseen.jsonl"
 UNSEEN_2_GOLD = GOLD / "unseen-2.jsonl"
 UNSEEN_3_GOLD = GOLD / "unseen-3.jsonl"
-GOLD_FILES = [WORKSHOP_GOLD, UNSEEN_GOLD, UNSEEN_2_GOLD, UNSEEN_3_GOLD]
+UNSEEN_4_GOLD = GOLD / "unseen-4.jsonl"
+GOLD_FILES = [WORKSHOP_GOLD, UNSEEN_GOLD, UNSEEN_2_GOLD, UNSEEN_3_GOLD, UNSEEN_4_GOLD]
 UNSEEN_DOCS = ["docs/strategy-sample.md", "docs/rapport-exemple.txt"]
 UNSEEN_2_DOCS = ["docs/resolution-caravelle.md", "docs/sg-report-caravelle.txt",
                  "docs/rapport-sg-caravelle.fr.txt"]
 UNSEEN_3_DOCS = ["docs/resolution-kessaro.md", "docs/sg-report-kessaro.txt",
                  "docs/rapport-kessaro.fr.txt"]
+UNSEEN_4_DOCS = ["docs/resolution-talvora.md", "docs/sg-report-talvora.txt",
+                 "docs/rapport-talvora.fr.txt"]
 UNSEEN_SETS = {UNSEEN_GOLD: UNSEEN_DOCS, UNSEEN_2_GOLD: UNSEEN_2_DOCS,
-               UNSEEN_3_GOLD: UNSEEN_3_DOCS}
+               UNSEEN_3_GOLD: UNSEEN_3_DOCS, UNSEEN_4_GOLD: UNSEEN_4_DOCS}
 # The paraphrase sets of issue 13, each with the per-document paraphrase rows of README.md.
-PARAPHRASE_SETS = {UNSEEN_2_GOLD: UNSEEN_2_DOCS, UNSEEN_3_GOLD: UNSEEN_3_DOCS}
+PARAPHRASE_SETS = {UNSEEN_2_GOLD: UNSEEN_2_DOCS, UNSEEN_3_GOLD: UNSEEN_3_DOCS,
+                   UNSEEN_4_GOLD: UNSEEN_4_DOCS}
 # unseen-2.jsonl is never edited after its first evaluation run (issue 13, §5):
 # a fix means a further fresh set, not a changed one. These are the SHA-256 of
 # the set and its documents as annotated on 2026-12-07.
@@ -54,7 +58,14 @@ UNSEEN_3_SHA256 = {
     "docs/sg-report-kessaro.txt": "fc4ecc38fb2fdd3aa5c274b98b801ff6dfc226d737445fe4c7ca0774828fe781",
     "docs/rapport-kessaro.fr.txt": "af76ea523293216277de48476989838b19d3cbe49095806ef3650dacc569275f",
 }
-PINNED = {"unseen-2": UNSEEN_2_SHA256, "unseen-3": UNSEEN_3_SHA256}
+# unseen-4.jsonl likewise (a further fresh set, issue 13, §5), as annotated on 2026-12-07.
+UNSEEN_4_SHA256 = {
+    "unseen-4.jsonl": "1bebbedaba81fa8ae89178fcd997653c8c1634fac927f73f742c0aa156628193",
+    "docs/resolution-talvora.md": "acf250152b4eb759e96a442da3ceda1bc3c404e3357d87500e8b0839d400ed42",
+    "docs/sg-report-talvora.txt": "09cff2e2b9830ddb97764873bd2f001342a81f44c6fd2ea9e78bb4210ae166d2",
+    "docs/rapport-talvora.fr.txt": "2aa39c83fdf1d179b5266535b6135d4fbe267133baab3d8a9f852c303ad932ac",
+}
+PINNED = {"unseen-2": UNSEEN_2_SHA256, "unseen-3": UNSEEN_3_SHA256, "unseen-4": UNSEEN_4_SHA256}
 
 SCHEMES = ["tier-2010", "tier-2015", "risk-category", "vulnerable-group",
            "vulnerability-factor", "aor", "activity-type", "framework-element",
