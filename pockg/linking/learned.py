@@ -160,6 +160,8 @@ class ExemplarIndex:
                 for same in (c, *(twins or {}).get(c, ())):
                     if same in self.column:
                         self.member[row, self.column[same]] = True
+        self.votes = self.member.astype(np.float32)
+        self.training_features: dict = {}   # training document id -> its Features (training.py)
         texts = [ex.text for ex in exemplars]
         encoded = encode(texts)
         self.vectors = encoded.passages
@@ -225,14 +227,13 @@ class ExemplarIndex:
                     weights_of[i] = weights
             if not usable.any():
                 continue
-            member = self.member.astype(np.float32)
             k = min(NEIGHBOURS, int(usable.sum()))
             for chunk in np.array_split(rows, max(1, len(rows) // 64)):
                 s = np.where(usable[None, :], sims[chunk], -1.0)         # rows x exemplars
                 best[chunk] = np.maximum(
                     np.where(self.member[None, :, :], s[:, :, None], -1.0).max(1), 0.0)
                 top = np.argpartition(-s, k - 1, axis=1)[:, :k]
-                vote[chunk] = member[top].sum(1) / NEIGHBOURS
+                vote[chunk] = self.votes[top].sum(1) / NEIGHBOURS
         return best, vote, fitted, weights_of
 
 
@@ -403,15 +404,15 @@ class Features:
     similarity: object             # passages x concepts
     z: object
     sims: list                     # per passage: its sentences x concept texts (or None)
-    parts: dict = field(default_factory=dict)   # what the heading columns are made from
+    parts: dict = field(default_factory=dict)   # what the heading columns are made from:
+    #                                             one row per passage, but PER_CONCEPT
 
     def subset(self, rows: list[int]) -> "Features":
         """The features of some of the passages (the headings, scored first)."""
         return Features([self.passages[i] for i in rows], self.concepts, self.x[rows],
                         self.allowed[rows], [self.spans[i] for i in rows], self.sentence[rows],
                         self.similarity[rows], self.z[rows], [self.sims[i] for i in rows],
-                        {k: (v[rows] if getattr(v, "ndim", 0) and len(v) == len(self.passages)
-                             else v) for k, v in self.parts.items()})
+                        {k: (v if k in PER_CONCEPT else v[rows]) for k, v in self.parts.items()})
 
     def with_sections(self, sections: dict) -> "Features":
         """The same features where the headings above each passage say what the
@@ -428,6 +429,9 @@ class Features:
         _heading_columns(x, inherited, self.parts)
         return Features(self.passages, self.concepts, x, self.allowed, self.spans, self.sentence,
                         self.similarity, self.z, self.sims, self.parts)
+
+
+PER_CONCEPT = frozenset({"structural"})      # parts with one value per concept, not per passage
 
 
 def _heading_columns(x, inherited, parts: dict) -> None:

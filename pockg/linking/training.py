@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pockg.errors import DataError, PockgError, Problem
 from pockg.linking import learned
@@ -219,7 +218,7 @@ def _lexical(matcher, space, doc, cache: dict | None) -> dict:
 def _features(matcher, space, doc, index, links):
     """A training document's features, kept on the exemplar index they come from
     (a fold of the cross-validation has an index of its own)."""
-    kept = index.__dict__.setdefault("training_features", {})
+    kept = index.training_features
     if doc.id not in kept:
         kept[doc.id] = learned.features_of(matcher, doc.passages, links, space, index, {doc.id},
                                            doc.council)
@@ -354,9 +353,3 @@ def cross_validate(store, settings, progress=None, threshold: float = 0.5) -> di
         totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
     pooled = Scores.of(*totals).as_dict() | dict(zip(("tp", "fp", "fn"), totals))
     return {"micro": pooled, "documents": per, "threshold": threshold}
-
-
-def model_path_of(store) -> Path | None:
-    if store.location == ":memory:":
-        return None
-    return learned.folder_of(store.location) / learned.MODEL_FILE

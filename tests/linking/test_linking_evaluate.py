@@ -6,13 +6,12 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from pockg.cli import main
 from pockg.linking.evaluate import GoldItem, read_gold, score
 from pockg.linking.lexicon import CONCEPT
-from support import REPORT
+from support import require_report
 
 from linking_docs import STRATEGY
 
@@ -86,9 +85,7 @@ def test_the_workshop_gold_keeps_its_floor_for_each_configuration():
     learned layer, which never learns the report's own reviewed links when it
     is scored on the report, keeps at least 0.78 (measured 0.80 on 2026-12-07;
     the report is a genre its training passages only imitate)."""
-    if not REPORT.is_file():
-        pytest.skip(f"the workshop report is not at {REPORT}: its imprint forbids reprinting, "
-                    "so the gold's text is read from ../shared/sources/")
+    require_report()
     assert len(read_gold(WORKSHOP_GOLD)) >= 80
     result = CliRunner().invoke(main, ["link", "evaluate", "--gold", str(WORKSHOP_GOLD), "-q"])
     assert result.exit_code == 0, result.output
