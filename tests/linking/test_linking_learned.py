@@ -274,3 +274,25 @@ def test_a_paraphrased_report_gets_a_tier_a_group_and_an_area_of_responsibility_
     assert found["1"] & {"VG-IDP", "VF-DISP"}, found           # people who left their homes
     assert found["2"] & {"T2", "T2-2015"}, found               # standing positions, night patrols
     assert "AOR-GBV" in found["3"], found                      # care for survivors
+
+
+def test_the_headings_of_a_batch_keep_the_per_concept_parts_whole():
+    """A batch with as many passages as concepts: taking its headings must not
+    cut the per-concept parts (once the lengths matched by chance)."""
+    import numpy as np
+
+    from pockg.linking.context import PassageInput
+
+    n = 3
+    passages = [PassageInput(f"p{i}", "text", "heading" if i == 0 else "paragraph")
+                for i in range(n)]
+    parts = {"hybrid": np.zeros((n, n), np.float32), "strategy": np.zeros(n, np.float32),
+             "recommends": np.zeros(n, np.float32), "structural": np.arange(n, dtype=np.float32)}
+    found = learned.Features(passages, ["a", "b", "c"], np.zeros((n, n, len(learned.FEATURES))),
+                             np.ones((n, n), bool), [[]] * n, np.zeros((n, n), int),
+                             np.zeros((n, n)), np.zeros((n, n)), [None] * n, parts)
+    heads = found.subset([0])
+    assert heads.parts["structural"].tolist() == [0.0, 1.0, 2.0]
+    assert heads.parts["strategy"].shape == (1,) and heads.parts["hybrid"].shape == (1, n)
+    again = heads.with_sections({"p0": {"b": 0.5}})
+    assert again.x[0, 1, learned.FEATURES.index("inherited_x_structural")] == 0.5
