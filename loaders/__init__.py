@@ -27,8 +27,10 @@ LOADERS = {
     "questions": "loaders.questions:QuestionsLoader",
     "reporting": "loaders.simple:ReportingLoader",
     "coordination": "loaders.simple:CoordinationLoader",
+    "policy-documents": "loaders.simple:PolicyDocumentsLoader",
     "lifecycle": "loaders.lifecycle:LifecycleLoader",
     "lessons": "loaders.lessons:LessonsLoader",
+    "document-roles": "loaders.document_roles:DocumentRolesLoader",
 }
 
 DATA_ORDER = tuple(LOADERS)

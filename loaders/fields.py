@@ -47,6 +47,7 @@ KIND_CLASS = {
     "question": P("ContestedQuestion"),
     "reporting": P("ReportingRequirement"),
     "coordination": P("CoordinationMechanism"),
+    "policy": P("PolicyDocument"),
 }
 
 FIELDS: dict[str, dict[str, Field]] = {
@@ -149,6 +150,15 @@ FIELDS: dict[str, dict[str, Field]] = {
         "members": Field(P("member"), "ref:actor"),
         "supports": Field(P("supports"), "ref:coordination"),
         "purpose": Field(P("purpose"), "text"),
+    },
+    "policy": {
+        "title": Field(V.DCT + "title", "text", claim=False),
+        "kind": Field(P("policyKind"), "string", claim=False),
+        "issuer": Field(V.DCT + "publisher", "ref:actor"),
+        "date": Field(V.DCT + "issued", "date"),
+        "symbol": Field(P("documentSymbol"), "string"),
+        "revises": Field(V.PROV + "wasRevisionOf", "ref:policy"),
+        "url": Field(V.RDFS + "seeAlso", "uri", claim=False),
     },
 }
 

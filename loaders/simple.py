@@ -1,4 +1,5 @@
-"""Group files whose fields map one to one: countries, reporting, coordination."""
+"""Group files whose fields map one to one: countries, reporting, coordination,
+policy documents."""
 
 from __future__ import annotations
 
@@ -15,3 +16,7 @@ class ReportingLoader(EntityLoader):
 
 class CoordinationLoader(EntityLoader):
     name, kind, group = "coordination", "coordination", True
+
+
+class PolicyDocumentsLoader(EntityLoader):
+    name, kind, group = "policy-documents", "policy", True

@@ -219,12 +219,24 @@ def build(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet,
     store.replace_graphs(owned, assembly.quads)
     times["write"] = time.perf_counter() - t
     progress(f"wrote {len(assembly.quads)} quads to {store.location}")
+    _refresh_coverage(store, progress)
     if train_linker:
         t = time.perf_counter()
         train_and_keep(settings, store, progress, assembly.records)
         times["linker"] = time.perf_counter() - t
     return BuildReport(graphs=dict(assembly.context.counts), classes=count_classes(assembly.quads),
                        total=len(assembly.quads), seconds=times, warnings=warnings)
+
+
+def _refresh_coverage(store: EmbeddedStore, progress: Progress) -> None:
+    """Documents declared about strategies lend them their accepted links again: the
+    strategies, concepts or declarations may have changed with data/."""
+    from pockg.coverage import refresh
+
+    counts = refresh(store)
+    if counts:
+        progress(f"coverage read from {len(counts)} declared document(s): "
+                 f"{sum(counts.values())} claim(s)")
 
 
 def train_and_keep(settings: Settings, store: EmbeddedStore, progress: Progress = _quiet,

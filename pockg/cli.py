@@ -499,7 +499,7 @@ def _control_socket(app, settings):
 def _register_commands() -> None:
     from pockg import cli_curation, cli_ingest, cli_link, cli_load
 
-    for command in (cli_ingest.ingest, cli_link.link, cli_curation.user, cli_curation.backup,
+    for command in (cli_ingest.ingest, cli_ingest.document, cli_link.link, cli_curation.user, cli_curation.backup,
                     cli_curation.restore, cli_curation.export_data, cli_load.load):
         main.add_command(command)
 

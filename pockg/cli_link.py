@@ -81,7 +81,7 @@ def run(settings, doc_ids, all_docs, threshold, only, dry_run, quiet):
       pockg link run --all
     """
     from pockg.errors import ConfigurationError
-    from pockg.linking.annotations import matcher_for, store_links
+    from pockg.linking.annotations import PASSAGE_RE, matcher_for, resolve_version, store_links
     from pockg.store import open_store
 
     if bool(doc_ids) == all_docs:
@@ -111,7 +111,12 @@ def run(settings, doc_ids, all_docs, threshold, only, dry_run, quiet):
             graph, count = store_links(store, doc, threshold, matcher, only=schemes)
             total += count
             say(f"{doc}: {count} links in {graph}")
+        from pockg.coverage import refresh as refresh_coverage
         from pockg.replica import refresh
+
+        # the documents' current versions decide which accepted links count
+        refresh_coverage(store, [PASSAGE_RE.match(resolve_version(store, d) + "/p/x")["doc"]
+                                 for d in doc_ids])
 
         refresh(store, say)          # readers (and a read-only server) see the new links
     finally:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pockg import csv_safe
 from pockg.errors import QueryError
-from pockg.library import Table
+from pockg.library import Table, public_evidence
 
 GAP = "gap"
 
@@ -59,7 +59,8 @@ class Matrix:
             "differs": {c: self.differs(c) for c in self.columns},
             "rows": [{"key": key, "label": label,
                       "cells": {c: {"values": self.cell(key, c).values, "gap": self.cell(key, c).gap,
-                                    "evidence": self.cell(key, c).evidence}
+                                    "evidence": [public_evidence(e)
+                                                 for e in self.cell(key, c).evidence]}
                                 for c in self.columns}}
                      for key, label in self.rows],
         }
@@ -70,7 +71,8 @@ class Matrix:
         writer = csv_safe.writer(out)
         header = [self.row_header]
         for c in self.columns:
-            header += [c, f"{c} document", f"{c} paragraph", f"{c} quote", f"{c} source"]
+            header += [c, f"{c} document", f"{c} paragraph", f"{c} quote", f"{c} source",
+                       f"{c}_status"]
         writer.writerow(header)
         for key, label in self.rows:
             line = [label]
@@ -82,7 +84,9 @@ class Matrix:
                          " | ".join(e["paragraph"] or "" for e in ev if e["kind"] == "passage"),
                          " | ".join(e["quote"] or "" for e in ev if e.get("quote")),
                          " | ".join((e.get("title") or e["source"] or "") for e in ev
-                                    if e["kind"] == "source")]
+                                    if e["kind"] == "source"),
+                         " | ".join(dict.fromkeys(e.get("status_label") or e["status"]
+                                                  for e in ev if e.get("status")))]
             writer.writerow(line)
         return out.getvalue()
 
@@ -192,10 +196,25 @@ def describe(e: dict) -> str:
     if e["kind"] == "passage":
         doc = (e.get("document") or "").rsplit("/", 1)[-1]
         quote = f': "{e["quote"]}"' if e.get("quote") else ""
-        return f"{doc} ¶{e['paragraph']}{quote}{status}{note}"
+        return f"{doc} ¶{e['paragraph']}{quote}{status}{read_from(e)}{note}"
     title = e.get("title") or (e.get("source") or "").rsplit("/", 1)[-1]
     url = f" <{e['url']}>" if e.get("url") else ""
     return f"{title}{url}{status}{note}"
+
+
+ROLE_WORDS = {"text": "the strategy's own text", "report": "a report about it",
+              "evaluation": "an evaluation of it"}
+
+
+def read_from(e: dict) -> str:
+    """For evidence read from a document's accepted link: its role and reviewer."""
+    if not e.get("role"):
+        return ""
+    # a person is named in the graph by an opaque id, never by the sign-in name
+    by = ("; link accepted in the curated data"
+          if (e.get("reviewer") or "").endswith("/pockg-curated-data")
+          else "; link accepted by a reviewer")
+    return f" ({ROLE_WORDS.get(e['role'], e['role'])}{by})"
 
 
 def label_of(row: dict, column: str) -> str | None:

@@ -129,7 +129,9 @@ class Table:
 
     def to_json(self) -> dict:
         return {"name": self.name, "params": self.params, "columns": self.columns,
-                "rows": self.rows, "evidence": self.evidence}
+                "rows": self.rows,
+                "evidence": [{column: [public_evidence(e) for e in items]
+                              for column, items in cells.items()} for cells in self.evidence]}
 
     def to_dataframe(self):
         """A pandas DataFrame of the plain values (pandas must be installed)."""
@@ -325,7 +327,7 @@ SELECT DISTINCT ?s ?p ?o ?claim ?from ?status WHERE {
 # reading every match of it (350 ms at 10M statements, 0.6 ms this way). A
 # paragraph number and its document count only together (``_paragraph``).
 DETAILS_QUERY = EVIDENCE_PROLOGUE + """
-SELECT DISTINCT ?claim ?from ?doc ?n ?quote ?title ?url ?note WHERE {
+SELECT DISTINCT ?claim ?from ?doc ?n ?quote ?title ?url ?note ?role ?reviewer WHERE {
   VALUES (?claim ?from) { %s }
   OPTIONAL { ?from pockg:number ?n }
   OPTIONAL { ?from dcterms:isPartOf ?doc }
@@ -333,6 +335,8 @@ SELECT DISTINCT ?claim ?from ?doc ?n ?quote ?title ?url ?note WHERE {
   OPTIONAL { ?from dcterms:title ?title . FILTER(lang(?title) = "" || langMatches(lang(?title), "en")) }
   OPTIONAL { ?from rdfs:seeAlso ?url }
   OPTIONAL { ?claim skos:note ?note . FILTER(lang(?note) = "" || langMatches(lang(?note), "en")) }
+  OPTIONAL { ?claim pockg:documentRole ?role }
+  OPTIONAL { ?claim prov:wasAttributedTo ?reviewer }
 }"""
 
 
@@ -355,10 +359,37 @@ def evidence_rows(store, triples: list[tuple], batch: int = 300) -> list[dict]:
         values = " ".join(f"({c} {f})" for c, f in pairs[start:start + batch])
         for d in store.select(DETAILS_QUERY % values).rows:
             details.setdefault((str(d["claim"]), str(d["from"])), []).append(_paragraph(d))
+    labels = status_labels(store) if claims else {}
     out = []
     for r in claims:
+        label = labels.get(r["status"].value)
+        extra = {"statusLabel": ox.Literal(label)} if label else {}
         for d in details.get((str(r["claim"]), str(r["from"])), [{}]):
-            out.append({**{k: v for k, v in d.items() if k not in ("claim", "from")}, **r})
+            out.append({**{k: v for k, v in d.items() if k not in ("claim", "from")}, **r, **extra})
+    return out
+
+
+STATUS_LABELS_QUERY = """
+SELECT ?n ?label WHERE {
+  ?c skos:inScheme <%sscheme/verification-status> ; skos:notation ?n ; skos:prefLabel ?label .
+  FILTER(lang(?label) = "en")
+}""" % V.ID
+
+
+def status_labels(store) -> dict[str, str]:
+    """Verification status notation (VS-P) -> its English label (partly verified)."""
+    return {r["n"].value: r["label"].value for r in store.select(STATUS_LABELS_QUERY).rows}
+
+
+DOUBTFUL = {"VS-P", "VS-C"}     # partly verified; conflict or caveat
+
+
+def public_evidence(e: dict) -> dict:
+    """An evidence item as JSON shows it: ``status`` with its code and label."""
+    out = {k: v for k, v in e.items() if k != "status_label"}
+    if e.get("status"):
+        out["status"] = {"code": e["status"], "label": e.get("status_label") or e["status"],
+                         "doubtful": e["status"] in DOUBTFUL}
     return out
 
 
@@ -404,12 +435,21 @@ def attach_evidence(store, spec: dict, rows: list[dict], batch: int = 400) -> li
     return evidence
 
 
+VERSION_RE = re.compile(r"/v/[0-9a-f]{12}$")
+ROLE_NAMES = {"DR-text": "text", "DR-report": "report", "DR-evaluation": "evaluation"}
+
+
 def evidence_item(r: dict) -> dict:
     get = lambda k: r[k].value if k in r else None  # noqa: E731
     if "n" in r:
-        return {"kind": "passage", "document": get("doc"), "paragraph": get("n"),
-                "quote": get("quote"), "source": get("from"), "title": None, "url": None,
-                "status": get("status"), "note": get("note")}
+        item = {"kind": "passage", "document": VERSION_RE.sub("", get("doc")),
+                "paragraph": get("n"), "quote": get("quote"), "source": get("from"),
+                "title": None, "url": None, "status": get("status"),
+                "status_label": get("statusLabel"), "note": get("note")}
+        if "role" in r:    # read from a document's accepted link (pockg.coverage)
+            item["role"] = ROLE_NAMES.get(get("role").rsplit("/", 1)[-1], get("role"))
+            item["reviewer"] = get("reviewer")
+        return item
     return {"kind": "source", "document": None, "paragraph": None, "quote": get("quote"),
             "source": get("from"), "title": get("title"), "url": get("url"),
-            "status": get("status"), "note": get("note")}
+            "status": get("status"), "status_label": get("statusLabel"), "note": get("note")}

@@ -60,6 +60,7 @@ CLASSES = (
     "ThematicResolution", "SourceGraph",
     # ingested documents and links to concepts
     "DocumentVersion", "OperativeParagraph", "ConceptLink", "LinkStatus", "LinkerModel",
+    "DocumentRole", "PolicyDocument",
     # lessons and their curation
     "LifecycleState", "LifecycleTransition", "CurationEvent",
 )
@@ -81,6 +82,8 @@ OBJECT_PROPERTIES = (
     "hasEvidence", "verificationStatus", "lifecycleState",
     # ingested documents and links to concepts
     "currentVersion", "linkStatus", "suggestedByModel",
+    # documents declared about strategies, and the coverage read from them
+    "isTextOf", "reportsOn", "evaluates", "documentRole", "basedOnLink",
     # lessons and their curation
     "actionBody", "strategy", "institutionalisedBy", "validatedBy", "fromState",
     "toState", "requiresField", "eventOf",
@@ -98,6 +101,8 @@ DATATYPE_PROPERTIES = (
     # ingested documents and links to concepts
     "contentHash", "score", "softwareVersion", "componentScore", "lexicalScore", "semanticScore",
     "closestConceptText", "learnedScore", "trainingDecisions",
+    # the policy around the strategies
+    "documentSymbol", "policyKind",
     # lessons and their curation
     "observation", "discussion", "conclusion", "recommendationText", "remedialAction",
     "validatedOn", "allowedRole", "isPublishedState", "isInitialState", "revision", "eventKind",

@@ -322,7 +322,8 @@ EXPECTED_NOTATIONS = {
     "activity-type": ["HA-RESP", "HA-REM", "HA-ENV"],
     "coordination-level": ["LVL-HQ", "LVL-REGIONAL", "LVL-FIELD", "LVL-EXTERNAL",
                            "LVL-DRAFTING", "LVL-LEADERSHIP"],
-    "verification-status": ["VS-S", "VS-SV", "VS-V", "VS-P", "VS-C"],
+    "verification-status": ["VS-S", "VS-SV", "VS-V", "VS-P", "VS-C", "VS-L"],
+    "document-role": ["DR-text", "DR-report", "DR-evaluation"],
     "actor-category": ["AC-UN-DEPT", "AC-UN-AGENCY", "AC-MISSION-SECTION",
                        "AC-MISSION-COMPONENT", "AC-MISSION-POST", "AC-HOST-GOV", "AC-CLUSTER",
                        "AC-REGIONAL-ORG", "AC-ICRC", "AC-TCC-PCC", "AC-COMMUNITY",
@@ -348,6 +349,7 @@ EXPECTED_CLASS = {
     "aor": "AreaOfResponsibility", "capacity-type": "CapacityType",
     "activity-type": "ActivityType", "coordination-level": "CoordinationLevel",
     "verification-status": "VerificationStatus", "approach": "Approach",
+    "document-role": "DocumentRole",
 }
 
 
@@ -538,6 +540,10 @@ WELL_FORMED = f"""
 @prefix id: <{V.ID}> .
 
 <{V.ID}scheme/strategy-scope> a skos:ConceptScheme .
+<{V.ID}scheme/verification-status> a skos:ConceptScheme .
+<{V.ID}scheme/framework-element> a skos:ConceptScheme .
+<{V.ID}scheme/publicity> a skos:ConceptScheme .
+<{V.ID}scheme/lifecycle-state> a skos:ConceptScheme .
 c:SCOPE-SYSTEM a skos:Concept ; skos:notation "SCOPE-SYSTEM" ;
     skos:prefLabel "system-wide"@en , "à l'échelle du système"@fr ;
     skos:definition "One strategy for mission and agencies."@en ;
@@ -545,10 +551,13 @@ c:SCOPE-SYSTEM a skos:Concept ; skos:notation "SCOPE-SYSTEM" ;
 c:VS-S a pockg:VerificationStatus ; skos:notation "VS-S" ;
     skos:prefLabel "stated in the workshop report"@en , "énoncé dans le rapport"@fr ;
     skos:definition "Stated in the report."@en ;
-    skos:inScheme <{V.ID}scheme/strategy-scope> .
+    skos:inScheme <{V.ID}scheme/verification-status> .
 c:FE1 a pockg:FrameworkElement ; skos:notation "FE1" ;
     skos:prefLabel "key drafting considerations"@en , "considérations clés"@fr ;
-    skos:definition "Drafting."@en ; skos:inScheme <{V.ID}scheme/strategy-scope> .
+    skos:definition "Drafting."@en ; skos:inScheme <{V.ID}scheme/framework-element> .
+c:PUB-PUBLIC a skos:Concept ; skos:notation "PUB-PUBLIC" ;
+    skos:prefLabel "public"@en , "public"@fr ;
+    skos:definition "Public."@en ; skos:inScheme <{V.ID}scheme/publicity> .
 <{V.ID}country/COD> a pockg:Country ; skos:prefLabel "Democratic Republic of the Congo"@en .
 <{V.ID}operation/MONUC> a pockg:PeaceOperation ; skos:prefLabel "MONUC"@en ;
     pockg:acronym "MONUC" ; pockg:fullName "United Nations Organization Mission in the DRC"@en ;
@@ -577,7 +586,7 @@ c:FE1 a pockg:FrameworkElement ; skos:notation "FE1" ;
     prov:wasDerivedFrom <{V.ID}document/workshop-2010/p/8.2.1> .
 c:LC-LEARNED a pockg:LifecycleState ; skos:notation "LC-LEARNED" ;
     skos:prefLabel "lesson learned"@en , "enseignement validé"@fr ;
-    skos:definition "Validated by a reviewer."@en ; skos:inScheme <{V.ID}scheme/strategy-scope> .
+    skos:definition "Validated by a reviewer."@en ; skos:inScheme <{V.ID}scheme/lifecycle-state> .
 """
 
 BROKEN = {

@@ -47,11 +47,13 @@ FOLDER_KIND = {
     "questions": "question",
     "reporting": "reporting",
     "coordination": "coordination",
+    "policy-documents": "policy",
 }
-GROUP_FOLDERS = {"countries", "actors", "recommendations", "questions", "reporting", "coordination"}
+GROUP_FOLDERS = {"countries", "actors", "recommendations", "questions", "reporting", "coordination",
+                 "policy-documents"}
 EXPECTED_FILES = {f"{name}.schema.json" for name in
                   [*FOLDER_KIND, "dataset", "schemes", "common", "lifecycle", "lessons", "links",
-                   "training"]}
+                   "training", "document-roles"]}
 
 # Keys every entity has besides its FIELDS, and the nested lists per kind.
 ENTITY_EXTRA = {"id", "label", "notes", "cite"}

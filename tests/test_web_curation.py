@@ -130,6 +130,8 @@ def routes(draft: str) -> list[tuple[str, str, str, dict, dict]]:
          {**staff, "curator": 400, "reviewer": 400, "admin": 400}),
         ("documents.add_link", "POST", "/documents/no-such-doc/links", {},
          {**staff, "curator": 400, "reviewer": 400, "admin": 400}),
+        ("documents.set_about", "POST", "/documents/no-such-doc/about", {},
+         {**staff, "curator": 404, "reviewer": 404, "admin": 404}),
         ("documents.upload_rdf", "POST", "/documents/rdf", {},
          {**staff, "curator": 400, "reviewer": 400, "admin": 400}),
         ("auth.logout", "POST", "/logout", {}, {"reader": 403, **{r: 302 for r in ROLES[1:]}}),

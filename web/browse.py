@@ -6,7 +6,7 @@ import datetime
 import io
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from pockg import vocab as V
 from pockg.errors import NotFound
@@ -147,17 +147,55 @@ def render_entity(store, iri: str, mime: str):
                      prefixes=dict(V.PREFIXES) if mime != "application/n-triples" else None)
         response = Response(out.getvalue(), mimetype=mime)
     elif mime == "application/json":
-        response = jsonify(model.describe(store, iri, current_language()))
+        view = model.describe(store, iri, current_language())
+        profile = _profile(store, iri, view)
+        response = jsonify({**view, "profile": profile} if profile else view)
     else:
         view = model.describe(store, iri, current_language())
+        profile = _profile(store, iri, view)
         twins = {name: urls.entity(iri, name) for name in TWIN_NAMES}
         canonical = request.host_url.rstrip("/") + urls.entity(iri)
         response = Response(render_template("browse/entity.html", e=view, twins=twins,
                                             twin_names=TWIN_NAMES, twin_types=SUFFIX,
-                                            canonical=canonical, own=iri.startswith(V.BASE)))
+                                            canonical=canonical, own=iri.startswith(V.BASE),
+                                            profile=profile,
+                                            profile_names=_profile_names(store, profile),
+                                            compare_links=_compare_links(profile)))
         response.headers["Content-Language"] = current_language()
     response.vary.update(["Accept", "Accept-Language", "Cookie"])
     return response
+
+
+def _profile(store, iri: str, view: dict) -> dict | None:
+    """A strategy's profile (``pockg.profile``): every dimension, covered or a gap."""
+    if V.term("ProtectionStrategy") not in {t["iri"] for t in view.get("types", [])}:
+        return None
+    from pockg.profile import strategy_profile
+
+    return strategy_profile(store, iri, current_language())
+
+
+def _profile_names(store, profile: dict | None) -> dict:
+    if not profile:
+        return {}
+    from web.library import evidence_names
+
+    return evidence_names(store, current_language(),
+                          [c["evidence"] for d in profile["dimensions"] for c in d["cells"]])
+
+
+PROFILE_COMPARISONS = ("tier-coverage", "vulnerable-groups", "risk-coverage", "framework-gaps")
+
+
+def _compare_links(profile: dict | None) -> list[tuple[str, str]]:
+    """The comparisons of this strategy's mission with the others of its generation."""
+    if not profile:
+        return []
+    missions = list(dict.fromkeys(p["mission"] for p in profile["peers"] if p["mission"]))
+    if len(missions) < 2:
+        return []
+    return [(name, url_for("compare.page", comparison=name, missions=",".join(missions)))
+            for name in PROFILE_COMPARISONS]
 
 
 @bp.get("/health")

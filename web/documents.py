@@ -19,6 +19,8 @@ from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, r
                    request, url_for)
 
 from pockg import vocab as V
+from pockg.coverage import ROLES, declarations, declare, target_iri
+from pockg.coverage import refresh as refresh_coverage
 from pockg.curation.roles import at_least
 from pockg.errors import Forbidden, NotFound
 from web.i18n import current_language
@@ -61,6 +63,7 @@ def index():
         return jsonify({"documents": found})
     can_upload = bool(g.user and at_least(g.user.role, "curator") and current().writer)
     return render_template("documents/index.html", docs=found, can_upload=can_upload,
+                           choices=about_choices() if can_upload else [],
                            max_mb=current_app.config.get("UPLOAD_MAX_BYTES", 0) // (1024 * 1024))
 
 
@@ -73,6 +76,9 @@ def upload():
     if upload is None or not upload.filename:
         abort(400, description="choose a file to upload (PDF, HTML, Markdown, DOCX or text)")
     doc_id = request.form.get("id", "").strip() or None
+    role, abouts = _declared_in_form()
+    for about in abouts:                    # refuse a bad declaration before storing anything
+        target_iri(writer.store, about, role)
     name = Path(upload.filename).name
     with tempfile.TemporaryDirectory(prefix="pockg-upload-") as tmp:
         path = Path(tmp) / ("upload" + Path(name).suffix.lower())
@@ -82,6 +88,8 @@ def upload():
                         **({"max_bytes": max_bytes} if max_bytes else {}))
     with writer.exclusive() as store:       # new, version or unchanged: judged under the lock
         [result] = store_documents(store, docs, names=[name])
+        if abouts:
+            declare(store, result.doc_id, abouts, role)
     if result.status != "unchanged":
         _link(writer, result.doc_id, result.version)
     if request.accept_mimetypes.best == "application/json":
@@ -91,6 +99,46 @@ def upload():
            "unchanged": "{title} is already stored: nothing changed."}[result.status]
           .format(title=result.title, n=result.passages))
     return redirect(url_for("documents.show", doc_id=result.doc_id), 303)
+
+
+def _declared_in_form() -> tuple[str, list[str]]:
+    """The role and the ids the form declares the document to be about (the strategies
+    ticked, plus any id path typed under "other")."""
+    role = request.form.get("role", "").strip()
+    abouts = [a.strip() for a in request.form.getlist("about") if a.strip()]
+    abouts += [a.strip() for a in request.form.get("about_other", "").split(",") if a.strip()]
+    abouts = list(dict.fromkeys(abouts))
+    if abouts and role not in ROLES:
+        abort(400, description="say what the document is: its text, a report or an evaluation")
+    return role, abouts
+
+
+def about_choices() -> list[dict]:
+    """The strategies a document can be declared about, by mission, with their labels."""
+    rows = current().store.select("""
+        SELECT ?s ?label ?mission WHERE { ?s a pockg:ProtectionStrategy .
+          OPTIONAL { ?s skos:prefLabel ?label FILTER(lang(?label) = "en") }
+          OPTIONAL { ?s pockg:mission/pockg:acronym ?mission } } ORDER BY ?mission ?s""").rows
+    return [{"id": V.compact(r["s"].value),
+             "label": r["label"].value if "label" in r else V.compact(r["s"].value)}
+            for r in rows]
+
+
+@bp.post("/<iri_part:doc_id>/about")
+def set_about(doc_id: str):
+    """Declare what the document is (the text of a strategy, a report or an evaluation
+    about it), or withdraw the declaration: its accepted links then fill, or stop
+    filling, the strategy's comparison cells."""
+    role, abouts = _declared_in_form()
+    with _writer().exclusive() as store:
+        counts = declare(store, doc_id, abouts, role if abouts else "report")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"ok": True, "about": abouts, "role": role if abouts else None,
+                        "claims": counts.get(doc_id, 0)})
+    flash(f"Saved what this document is; {counts.get(doc_id, 0)} accepted link(s) now count "
+          f"as evidence for the strategies it concerns." if abouts else
+          "This document is no longer declared to be about a strategy.")
+    return redirect(url_for("documents.show", doc_id=doc_id) + "#about", 303)
 
 
 def _link(writer, doc_id: str, version: str) -> None:
@@ -105,6 +153,7 @@ def _link(writer, doc_id: str, version: str) -> None:
         if set(store.quads(graph)) != before:
             quads = link_document(store, version)
         store.replace_graphs([graph], quads)
+        refresh_coverage(store, [doc_id])     # a new version: its own accepted links count
 
 
 def _version(doc_id: str) -> str:
@@ -165,13 +214,14 @@ def show(doc_id: str):
         "SELECT ?v ?p ?n WHERE { ?v pockg:hasPassage ?p . ?p pockg:number ?n }",
         {"v": ox.NamedNode(version)}).rows}
     title = next((d["title"] for d in documents() if d["id"] == doc_id), doc_id)
+    declared = declarations(store, V.entity("document", doc_id))
     view = [{"iri": p.id, "kind": p.kind, "number": numbers.get(p.id, ""),
              "segments": segments(p.text, [l for l in by_passage.get(p.id, [])
                                           if l.status != REJECTED and l.end > l.start])}
             for p in passages]
     if request.args.get("format") == "json":
         return jsonify({"document": V.entity("document", doc_id), "version": version,
-                        "title": title,
+                        "title": title, "about": [d.to_dict() for d in declared],
                         "passages": [{"iri": p.id, "number": numbers.get(p.id, ""), "text": p.text}
                                      for p in passages],
                         "links": [{"iri": l.iri, "passage": l.passage, "concept": l.body,
@@ -182,10 +232,14 @@ def show(doc_id: str):
     legend = [(colour[s], s, next((lab for sid, lab in schemes.values() if sid == s), s))
               for s in scheme_ids]
     concepts = _concept_choices() if can_review else []
+    about = [{**d.to_dict(), "iri": d.target} for d in declared]
+    names = _labels({d.target for d in declared})
     return render_template("documents/show.html", doc_id=doc_id, title=title, version=version,
                            passages=view, links=sorted(links, key=lambda l: (l.passage, l.start)),
                            numbers=numbers, labels=labels, schemes=schemes, colour=colour,
                            legend=legend, can_review=can_review, concepts=concepts,
+                           about=about, about_names=names,
+                           choices=about_choices() if can_review else [],
                            SUGGESTED=SUGGESTED, ACCEPTED=ACCEPTED, REJECTED=REJECTED)
 
 
@@ -221,6 +275,7 @@ def review(doc_id: str):
             remove += r
             add += a
         store.apply(remove, add)
+        refresh_coverage(store, [doc_id])     # accepted links fill the strategy's cells
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": True, "status": status, "links": chosen})
     flash(f"{len(chosen)} link(s) {action}ed.")
@@ -245,6 +300,7 @@ def add_link(doc_id: str):
     with _writer().exclusive() as store:
         quads = manual_link(store, passage, start, end, target, g.user.iri)
         store.apply([], quads)
+        refresh_coverage(store, [doc_id])
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": True}), 201
     flash("Link added.")

@@ -62,6 +62,7 @@ POLICY: dict[str, str] = {
     "documents.upload": "curator",
     "documents.review": "curator",
     "documents.add_link": "curator",
+    "documents.set_about": "curator",
     "documents.upload_rdf": "curator",
 }
 

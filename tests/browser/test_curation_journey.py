@@ -730,6 +730,21 @@ STRATEGY_MD = """# Protection strategy of a mission
 """
 
 
+def select_words(tab, paragraph, words: str) -> None:
+    """Select ``words`` in the paragraph as a mouse would, then release the button."""
+    tab.evaluate("""([p, words]) => {
+        // the words may sit inside a suggestion's highlight: find their text node anywhere
+        const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+        let node = walker.nextNode();
+        while (node && !node.textContent.includes(words)) node = walker.nextNode();
+        const start = node.textContent.indexOf(words);
+        const range = document.createRange();
+        range.setStart(node, start); range.setEnd(node, start + words.length);
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        p.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+    }""", [paragraph.element_handle(), words])
+
+
 def test_a_curator_uploads_reviews_and_links_by_selecting_words(people, curation_server, shot,
                                                                  tmp_path):
     server = curation_server
@@ -760,17 +775,7 @@ def test_a_curator_uploads_reviews_and_links_by_selecting_words(people, curation
     paragraph = cura.locator("p[data-passage]", has_text="budget")
     box = paragraph.bounding_box()
     assert box is not None
-    cura.evaluate("""(p) => {
-        // the word may sit inside a suggestion's highlight: find its text node anywhere
-        const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
-        let node = walker.nextNode();
-        while (node && !node.textContent.includes('budget')) node = walker.nextNode();
-        const start = node.textContent.indexOf('budget');
-        const range = document.createRange();
-        range.setStart(node, start); range.setEnd(node, start + 'budget'.length);
-        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
-        p.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-    }""", paragraph.element_handle())
+    select_words(cura, paragraph, "budget")
     form = cura.locator("#add-link")
     expect(form).to_be_visible()
     expect(form.locator("q.selected")).to_have_text("budget")
@@ -788,3 +793,52 @@ def test_a_curator_uploads_reviews_and_links_by_selecting_words(people, curation
     expect(section).to_contain_text(doc_id)
     expect(section).to_contain_text("“budget”")
     shot(reader, "concept page lists the passage")
+
+
+# -- documents to comparisons: a strategy's text fills its cells (issue 14) ---------------
+def test_a_strategy_text_fills_its_comparison_cells_once_its_link_is_accepted(
+        people, curation_server, shot):
+    server = curation_server
+    doc_id = unique("unmiss-text-")
+    cura = people("cura")
+    cura.goto(server.url + "/documents")
+    cura.locator("#file").set_input_files(
+        str(Path(__file__).parents[1] / "fixtures" / "coverage" / "strategy-by-paraphrase.md"))
+    cura.locator("#doc-id").fill(doc_id)
+    cura.locator("#role").select_option("text")
+    cura.get_by_label("UNMISS PoC strategy (2012)").check()
+    shot(cura, "upload declared the text of a strategy")
+    cura.get_by_role("button", name="Ingest and suggest links").click()
+    expect(cura.locator("ul.flash")).to_contain_text("links suggested")
+    about = cura.locator("section#about")
+    expect(about).to_contain_text("The text of UNMISS PoC strategy (2012)")
+
+    # before any link is accepted, the strategy's tier cells are gaps
+    reader = people(None)
+    reader.goto(server.url + "/id/strategy/UNMISS-2012")
+    tiers = reader.locator("section.dimension", has_text="Protection tiers (2010")
+    expect(tiers.locator("li.covered")).to_have_count(0)
+
+    # the curator links "peace talks" in ¶2 to tier 1 by selecting the words
+    paragraph = cura.locator("p[data-passage]", has_text="peace talks")
+    select_words(cura, paragraph, "peace talks")
+    form = cura.locator("#add-link")
+    form.locator("#concept").fill("T1")
+    form.get_by_role("button", name="Add link").click()
+    expect(cura.locator("ul.flash")).to_contain_text("Link added.")
+
+    # the reader now sees the tier covered on the strategy's page, with the quote ...
+    reader.reload()
+    covered = tiers.locator("li.covered")
+    expect(covered).to_have_count(1)
+    expect(covered).to_contain_text("protection through political process")
+    expect(covered).to_contain_text("in the strategy's own text, ¶2: peace talks")
+    shot(reader, "strategy profile with the accepted link")
+
+    # ... and in the comparison, with who accepted it
+    reader.goto(server.url + "/compare?comparison=tier-coverage&missions=UNMISS")
+    cell = reader.locator("table.matrix tbody tr", has_text="UNMISS").locator("td").nth(0)
+    expect(cell).to_contain_text("UNMISS PoC strategy (2012)")
+    cell.locator("details.evidence-cell summary").click()
+    expect(cell).to_contain_text("from the strategy's own text; link accepted by a reviewer")
+    shot(reader, "comparison cell filled from the document")
