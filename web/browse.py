@@ -57,11 +57,54 @@ def home():
     counts = {r["c"].value: int(r["n"].value) for r in store.select(
         COUNT_QUERY % " ".join(f"<{c}>" for c, _ in KINDS.values())).rows}
     timeline = mandate_timeline(store)
+    policy = policy_timeline(store)
     if _wants_json():
         return jsonify({"counts": {k: counts.get(c, 0) for k, (c, _) in KINDS.items()},
-                        "timeline": timeline})
+                        "timeline": timeline, "policy_timeline": policy})
     return render_template("browse/home.html", kinds=KINDS, counts=counts, timeline=timeline,
-                           lang=current_language(), this_year=datetime.date.today().year)
+                           policy=policy, lang=current_language(),
+                           this_year=datetime.date.today().year)
+
+
+MONTHS = {"en": ["January", "February", "March", "April", "May", "June", "July", "August",
+                 "September", "October", "November", "December"],
+          "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                 "septembre", "octobre", "novembre", "décembre"]}
+
+
+def readable_date(value: str | None, lang: str) -> str | None:
+    """2009 -> 2009; 2009-12 -> December 2009; 2010-05-31 -> 31 May 2010 (as precise as
+    the source, no more)."""
+    if not value:
+        return None
+    parts = value[:10].split("-")
+    months = MONTHS.get(lang, MONTHS["en"])
+    if len(parts) == 2 and parts[1].isdigit():
+        return f"{months[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return f"{int(parts[2])} {months[int(parts[1]) - 1]} {parts[0]}"
+    return parts[0]
+
+
+def policy_timeline(store) -> list[dict]:
+    """The policy documents in date order (library query policy-timeline), each with the
+    label of its date's status where that date is only partly verified or in conflict."""
+    from pockg.library import DOUBTFUL
+
+    table = current().library.run("policy-timeline", {}, store)
+    lang = current_language()
+    out: dict[str, dict] = {}          # one entry per document; a joint issue names each issuer
+    for row, evidence in zip(table.rows, table.evidence):
+        doubtful = [e for e in evidence.get("date", []) if e.get("status") in DOUBTFUL]
+        entry = out.setdefault(row["document"], {
+            "iri": row["document"], "label": row.get("documentLabel") or row["document"],
+            "kind": row.get("kind"), "date": row.get("date"),
+            "when": readable_date(row.get("date"), lang), "issuers": [],
+            "symbol": row.get("symbol"),
+            "doubtful": doubtful[0].get("status_label") if doubtful else None})
+        if row.get("issuerLabel") and row["issuerLabel"] not in entry["issuers"]:
+            entry["issuers"].append(row["issuerLabel"])
+    return list(out.values())
 
 
 def mandate_timeline(store) -> list[dict]:
