@@ -88,6 +88,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         "publicity": Field(P("publicity"), "concept"),
         "status": Field(P("strategyStatus"), "concept"),
         "completed_by": Field(P("completedBy"), "date"),
+        "adopted": Field(V.DCT + "issued", "date"),
+        "revises": Field(V.PROV + "wasRevisionOf", "ref:strategy"),
         "approaches": Field(P("approach"), "concept"),
         "addresses": Field(P("addresses"), "concept"),
         "coordination": Field(P("hasCoordinationMechanism"), "ref:coordination"),
