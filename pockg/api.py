@@ -49,8 +49,10 @@ def run_query(name: str, store=None, settings: Settings | None = None,
 
 
 def compare(missions, on: str, store=None, settings: Settings | None = None,
-            endpoint: str | None = None) -> Matrix:
-    """A comparison matrix of ``missions`` on the library comparison ``on``."""
+            endpoint: str | None = None, as_of=None) -> Matrix:
+    """A comparison matrix of ``missions`` on the library comparison ``on``; with
+    ``as_of`` (a date or YYYY-MM-DD), only the strategy versions in force that day."""
     missions = ",".join(missions) if isinstance(missions, (list, tuple)) else missions
+    extra = {"as_of": as_of} if as_of else {}
     return to_matrix(run_query(on, store=store, settings=settings, endpoint=endpoint,
-                               missions=missions))
+                               missions=missions, **extra))

@@ -275,6 +275,9 @@ def query_list(settings, fmt):
     for item in items:
         click.echo(f"{item['name']}  [{item['view']}]\n    {item['summary']}")
         for p in item["parameters"]:
+            if p["default"] is None:        # optional (as_of): no default
+                click.echo(f"    --param {p['name']}=…  ({p['type']}; optional: {p['description']})")
+                continue
             default = p["default"] if isinstance(p["default"], str) else ",".join(map(str, p["default"]))
             click.echo(f"    --param {p['name']}=…  ({p['type']}; default {default})")
 
@@ -348,22 +351,33 @@ def render_table(table, fmt: str) -> str:
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "md", "json", "docx"]),
               default="table", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (required for docx).")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+              help="Only the strategy versions in force that day (comparisons of strategies).")
 @path_options
 @endpoint_options
-def compare(settings, store, missions, on, fmt, output):
+def compare(settings, store, missions, on, fmt, output, as_of):
     """Compare missions side by side; every cell carries its evidence.
 
     Columns where the missions differ are marked; a cell no source supports
     is shown as a gap, never as "no". CSV has one row per mission (or
     strategy) with evidence columns; Markdown and Word put the evidence in
     footnotes.
+
+    With --as-of, a comparison of strategies keeps only the versions in
+    force that day: adopted (or completed) by then and not yet revised.
+
+    \b
+    Examples:
+      pockg compare --missions MONUC,UNAMID,UNMIS --on tier-coverage
+      pockg compare --missions UNAMID --on drafting-lead --as-of 2010-06-01 -f md
     """
     from pathlib import Path
 
     from pockg.compare import to_matrix
     from pockg.library import QueryLibrary
 
-    matrix = to_matrix(QueryLibrary(settings.queries_dir).run(on, {"missions": missions}, store))
+    params = {"missions": missions, **({"as_of": as_of} if as_of else {})}
+    matrix = to_matrix(QueryLibrary(settings.queries_dir).run(on, params, store))
     if fmt == "docx":
         if not output:
             raise click.UsageError("--format docx needs --output FILE.docx")

@@ -67,7 +67,12 @@ class LibraryQuery:
         return {"name": self.name, "summary": self.summary,
                 "description": str(self.meta.get("description", "")).strip(),
                 "tags": list(self.meta.get("tags") or []), "view": self.view,
-                "parameters": [p.as_dict() for p in self.params]}
+                "parameters": [p.as_dict() for p in self.params] + ([AS_OF] if self.meta.get("as_of")
+                                                                     else [])}
+
+
+AS_OF = {"name": "as_of", "type": "date", "default": None, "allowed": None,
+         "description": "a day (YYYY-MM-DD): only the strategy versions in force then"}
 
 
 def parse_header(text: str, path: Path) -> dict:
@@ -254,6 +259,8 @@ class QueryLibrary:
         """The query text with every parameter bound, and the values used."""
         query = self.get(name)
         params = dict(params or {})
+        if query.meta.get("as_of"):
+            params.pop("as_of", None)        # applied to the result (pockg.versions)
         unknown = set(params) - {p.name for p in query.params}
         if unknown:
             raise QueryError(f"{name}: unknown parameter(s) {', '.join(sorted(unknown))} "
@@ -273,14 +280,27 @@ class QueryLibrary:
         return text, used
 
     def run(self, name: str, params: dict | None, store) -> Table:
-        """Run a library query with its evidence."""
-        text, used = self.render(name, params, store)
+        """Run a library query with its evidence. A comparison whose header names
+        ``as_of`` also takes ``as_of`` (YYYY-MM-DD): only the strategy versions in
+        force that day are kept (``pockg.versions``)."""
         query = self.get(name)
+        as_of = (params or {}).get("as_of") or None
+        if as_of and not query.meta.get("as_of"):
+            raise QueryError(f"{name}: takes no as_of (it does not compare strategy versions)")
+        text, used = self.render(name, params, store)
         result = store.select(text)
         rows = [drop_empty(r) for r in result.rows]
         table = Table(name, result.columns, [plain(r) for r in rows], rows,
                       query=query, params=used)
         table.evidence = attach_evidence(store, query.evidence, rows)
+        if as_of:
+            from pockg.versions import check_day, keep_in_force
+
+            spec = query.meta["as_of"]
+            column = spec["column"]
+            keep_in_force(table, column, [column, column + "Label", *spec.get("values", [])],
+                          (query.meta.get("matrix") or {}).get("row") == column,
+                          check_day(as_of), store)
         return table
 
 

@@ -116,7 +116,11 @@ def test_cq8_what_monuc_became_when_and_by_which_resolution(store):
 
 POC_ON_DATE = """
 SELECT DISTINCT ?acronym ?day WHERE {
-  ?op a pockg:PeaceOperation ; pockg:acronym ?acronym ; pockg:startDate ?start ; pockg:pocMandateBy ?res .
+  ?op a pockg:PeaceOperation ; pockg:acronym ?acronym ; pockg:pocMandateBy ?res .
+  # the start of operations, or where no source states it the founding resolution's adoption
+  OPTIONAL { ?op pockg:startDate ?began }
+  OPTIONAL { ?op pockg:establishedBy/dcterms:date ?founded }
+  BIND(COALESCE(?began, ?founded) AS ?start)
   ?res dcterms:date ?given .
   FILTER(?given <= ?day)
   # some operations are known to have started only in a given year (xsd:gYear)

@@ -40,6 +40,9 @@ def page():
     if lq is not None:
         check_comparison(lq)
     values = read_params(lq, request.args) if lq else {}
+    as_of = request.args.get("as_of", "").strip() if lq and lq.meta.get("as_of") else ""
+    if as_of:
+        values["as_of"] = as_of                 # only the strategy versions in force that day
     if fmt:
         matrix = to_matrix(state.library.run(lq.name, values, state.store))
         return matrix_download(matrix, fmt)
@@ -56,10 +59,11 @@ def page():
     options = param_fields(lq, state.store, lang, shown,
                            skip={mparam.name} if mparam else ()) if lq else []
     view = matrix_view(matrix, table, state.store, lang) if matrix else None
-    args = {"comparison": lq.name, **shown} if lq else {}
+    args = {"comparison": lq.name, **shown, **({"as_of": as_of} if as_of else {})} if lq else {}
     page = render_template(
         "compare/page.html", comparisons=comparisons, chosen=lq, mparam=mparam,
         missions=missions, options=options, error=error, matrix=matrix, view=view,
+        as_of=as_of, takes_as_of=bool(lq and lq.meta.get("as_of")),
         ran=bool(name),
         permalink=permalink("compare.page", args) if name else None,
         downloads={f: download_url("compare.page", args, f) for f in DOWNLOADS} if name else {},
