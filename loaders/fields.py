@@ -60,6 +60,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "end": Field(P("endDate"), "date"),
         "established_by": Field(P("establishedBy"), "ref:resolution", inverse=P("establishes")),
         "poc_mandate": Field(P("pocMandateBy"), "ref:resolution", inverse=P("givesPoCMandateTo")),
+        "protection_authorised_by": Field(P("protectionAuthorisedBy"), "ref:resolution"),
         "predecessor": Field(P("hasPredecessor"), "ref:operation", inverse=P("hasSuccessor")),
         "successor": Field(P("hasSuccessor"), "ref:operation", inverse=P("hasPredecessor")),
         "status": Field(P("operationStatus"), "concept"),
@@ -101,7 +102,10 @@ FIELDS: dict[str, dict[str, Field]] = {
         "part_of": Field(V.ORG + "subOrganizationOf", "ref:actor|operation"),
         # roles: nested, handled by the actors loader
     },
-    "country": {},
+    "country": {
+        "alpha3": Field(P("isoAlpha3Code"), "string"),
+        "numeric": Field(P("isoNumericCode"), "string"),
+    },
     "source": {
         "title": Field(V.DCT + "title", "text", claim=False),
         "issuer": Field(P("issuer"), "string", claim=False),

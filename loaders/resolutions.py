@@ -14,6 +14,14 @@ def symbol(record) -> str:
     return f"S/RES/{record.data.get('number', record.id)} ({record.data.get('year', '?')})"
 
 
+def official_page(record) -> str | None:
+    """The resolution's page in the UN Official Document System, from its symbol:
+    https://undocs.org/en/S/RES/1925(2010)."""
+    if record.data.get("year") is None:
+        return None
+    return f"https://undocs.org/en/S/RES/{record.data.get('number', record.id)}({record.data['year']})"
+
+
 class ResolutionsLoader(EntityLoader):
     name, kind = "resolutions", "resolution"
 
@@ -25,6 +33,9 @@ class ResolutionsLoader(EntityLoader):
         data = record.data
         ctx.add(record.iri, P("symbol"), ox.Literal(symbol(record)), REGISTRY)
         ctx.add(record.iri, V.SKOS + "altLabel", ox.Literal(symbol(record), language="en"), REGISTRY)
+        page = official_page(record)
+        if page:
+            ctx.add(record.iri, V.FOAF + "page", nn(page), REGISTRY)
         if str(data.get("number")) != record.id:
             ctx.problem(f"number {data.get('number')!r} differs from id {record.id!r}", record, "number")
         date = data.get("date")

@@ -56,7 +56,7 @@ CLASSES = (
     "Lesson", "ContestedQuestion", "Position", "Document", "Passage",
     "Paragraph", "Heading", "Footnote", "Source", "Claim",
     "FrameworkElement", "AreaOfResponsibility", "Country", "Topic",
-    "Approach", "VerificationStatus", "PoCMandatedOperation",
+    "Approach", "VerificationStatus", "PoCMandatedOperation", "OtherPeaceOperation",
     "ThematicResolution", "SourceGraph",
     # ingested documents and links to concepts
     "DocumentVersion", "OperativeParagraph", "ConceptLink", "LinkStatus", "LinkerModel",
@@ -84,6 +84,7 @@ OBJECT_PROPERTIES = (
     "currentVersion", "linkStatus", "suggestedByModel",
     # documents declared about strategies, and the coverage read from them
     "isTextOf", "reportsOn", "evaluates", "documentRole", "basedOnLink",
+    "protectionAuthorisedBy",
     # lessons and their curation
     "actionBody", "strategy", "institutionalisedBy", "validatedBy", "fromState",
     "toState", "requiresField", "eventOf",
@@ -102,7 +103,7 @@ DATATYPE_PROPERTIES = (
     "contentHash", "score", "softwareVersion", "componentScore", "lexicalScore", "semanticScore",
     "closestConceptText", "learnedScore", "trainingDecisions",
     # the policy around the strategies
-    "documentSymbol", "policyKind",
+    "documentSymbol", "policyKind", "isoAlpha3Code", "isoNumericCode",
     # lessons and their curation
     "observation", "discussion", "conclusion", "recommendationText", "remedialAction",
     "validatedOn", "allowedRole", "isPublishedState", "isInitialState", "revision", "eventKind",

@@ -30,6 +30,11 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null
 fi
+if [ ! -f /usr/share/iso-codes/json/iso_3166-1.json ]; then
+  echo "==> installing iso-codes (the ISO 3166-1 list the country codes are checked against)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq iso-codes >/dev/null
+fi
 # Browser tests (tests/browser/): Debian's Chromium, driven by the playwright
 # Python package from the test extra (never `playwright install`: it downloads
 # a browser build, which this network does not allow).

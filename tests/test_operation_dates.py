@@ -28,3 +28,4 @@ def test_a_successor_starts_the_day_after_its_predecessor_ends_or_the_same_day(s
     for r in rows:
         gap = (dt.date.fromisoformat(r["start"].value) - dt.date.fromisoformat(r["end"].value)).days
         assert gap in (0, 1), (r["a"].value, r["b"].value, r["end"].value, r["start"].value)
+
