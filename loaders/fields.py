@@ -135,6 +135,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "contested": Field(P("contested"), "boolean"),
         "agreement": Field(P("agreement"), "concept"),
         "mentions": Field(P("mentions"), "ref:operation|resolution|actor"),
+        "addressed_to": Field(P("addressedTo"), "ref:actor"),
     },
     "question": {
         "at": Field(P("atPassage"), "passage"),

@@ -84,7 +84,7 @@ OBJECT_PROPERTIES = (
     "currentVersion", "linkStatus", "suggestedByModel",
     # documents declared about strategies, and the coverage read from them
     "isTextOf", "reportsOn", "evaluates", "documentRole", "basedOnLink",
-    "protectionAuthorisedBy",
+    "protectionAuthorisedBy", "addressedTo",
     # lessons and their curation
     "actionBody", "strategy", "institutionalisedBy", "validatedBy", "fromState",
     "toState", "requiresField", "eventOf",
