@@ -86,3 +86,18 @@ def test_scope_t1_names_the_scheme_it_should_come_from(assembly):
         assembly.quads.remove(quad)
     assert any("pockg:scope must be a concept of the scheme strategy-scope" in m
                for m in messages), messages
+
+
+def test_every_property_has_a_domain_or_says_why_not():
+    g = rdflib.Graph().parse(ONTOLOGY)
+    schema = rdflib.URIRef("https://schema.org/domainIncludes")
+    missing = []
+    for kind in (rdflib.OWL.ObjectProperty, rdflib.OWL.DatatypeProperty):
+        for p in g.subjects(rdflib.RDF.type, kind):
+            if not str(p).startswith(V.POCKG) or (p, rdflib.RDFS.domain, None) in g:
+                continue
+            why = [str(c) for c in g.objects(p, rdflib.RDFS.comment)
+                   if str(c).startswith("No rdfs:domain, on purpose")]
+            if not (why and (p, schema, None) in g):
+                missing.append(str(p))
+    assert missing == []
