@@ -23,6 +23,11 @@ from pockg import vocab as V
 from pockg.errors import DataError
 from pockg.yamlio import Located, line_at, read_yaml, to_plain
 
+# Curators' working notes (skos:editorialNote): the "internal" tier, which only
+# signed-in staff see (pockg.curation.graphs); pockg export and push leave it out
+# unless --include-restricted.
+EDITORIAL_GRAPH = V.graph("internal/editorial-notes")
+
 
 @lru_cache(maxsize=4)
 def _validators(schema_dir: str) -> dict[str, Draft202012Validator]:
@@ -158,6 +163,10 @@ class EntityLoader(Loader):
         if data.get("notes"):
             for term in ctx.literal_or_ref(NOTES, data["notes"], record, "notes"):
                 ctx.add(iri, NOTES.predicate, term, REGISTRY)
+        if data.get("editorial_notes"):      # for curators: a restricted graph, never readers
+            for term in ctx.literal_or_ref(NOTES, data["editorial_notes"], record,
+                                           "editorial_notes"):
+                ctx.add(iri, V.SKOS + "editorialNote", term, EDITORIAL_GRAPH)
         cite = data.get("cite") if default_cite is None else default_cite
         if cite is None:
             cite = self.default_cite(record)

@@ -186,13 +186,20 @@ def validate(settings, no_reasoning, fmt, quiet):
 @click.option("-o", "--output", metavar="FILE|DIR",
               help="File to write, or a folder for a versioned dump "
                    "(pockg-VERSION.EXT). Standard output when omitted.")
-def export(settings, fmt, output):
-    """Dump the store (every named graph) as RDF."""
+@click.option("--include-restricted", is_flag=True,
+              help="Also dump what only signed-in staff see: drafts, internal lessons, review "
+                   "records, curators' editorial notes.")
+def export(settings, fmt, output, include_restricted):
+    """Dump the store as RDF: every named graph a reader may see.
+
+    Restricted graphs (drafts, internal lessons, review records, curators'
+    editorial notes) stay out unless --include-restricted.
+    """
     from pockg.export import export as run_export
     from pockg.store import open_store
 
     store = open_store(settings.store, read_only=settings.store != ":memory:")
-    path = run_export(store, fmt, output)
+    path = run_export(store if include_restricted else public_view(store), fmt, output)
     if path:
         click.echo(f"wrote {path}", err=True)
 

@@ -172,6 +172,7 @@ def test_pockg_load_reports_progress_and_the_rate_and_exits_3_on_bad_data(tmp_pa
 def test_a_pockg_export_loads_back_to_the_same_quads(curated_store_path, tmp_path):
     dump = tmp_path / "export.nq"
     done = subprocess.run([*pockg_command(), "export", "-f", "nquads", "-o", str(dump),
+                           "--include-restricted",     # everything, so a backup round-trips
                            "--store", str(curated_store_path)], capture_output=True, text=True,
                           check=False, timeout=120)
     assert done.returncode == 0, done.stderr

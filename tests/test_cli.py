@@ -56,7 +56,8 @@ def test_stats_as_json(built_store):
 def test_export_keeps_named_graphs_and_reparses_to_the_same_quads(built_store, tmp_path, fmt):
     path, _ = built_store
     out = tmp_path / f"dump.{fmt}"
-    result = CliRunner().invoke(main, ["export", "--store", str(path), "-f", fmt, "-o", str(out)])
+    result = CliRunner().invoke(main, ["export", "--store", str(path), "-f", fmt, "-o", str(out),
+                                       "--include-restricted"])
     assert result.exit_code == 0, result.output
     original = ox.Store.read_only(str(path))
     parsed = ox.Store()
@@ -64,6 +65,24 @@ def test_export_keeps_named_graphs_and_reparses_to_the_same_quads(built_store, t
                                        "jsonld": ox.RdfFormat.JSON_LD}[fmt])
     assert len(parsed) == len(original)
     assert {str(g) for g in parsed.named_graphs()} == {str(g) for g in original.named_graphs()}
+
+
+def test_export_without_include_restricted_leaves_out_only_the_restricted_graphs(built_store,
+                                                                                  tmp_path):
+    from pockg.curation.graphs import visible
+
+    path, _ = built_store
+    out = tmp_path / "dump.nq"
+    result = CliRunner().invoke(main, ["export", "--store", str(path), "-f", "nquads",
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    original = ox.Store.read_only(str(path))
+    parsed = ox.Store()
+    parsed.load(path=str(out), format=ox.RdfFormat.N_QUADS)
+    hidden = {str(g) for g in original.named_graphs() if not visible(g.value, None)}
+    assert hidden                  # the curators' editorial notes at least
+    assert {str(g) for g in parsed.named_graphs()} == \
+        {str(g) for g in original.named_graphs()} - hidden
 
 
 def test_export_to_a_folder_writes_a_versioned_dump(built_store, tmp_path):
