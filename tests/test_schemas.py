@@ -56,7 +56,7 @@ EXPECTED_FILES = {f"{name}.schema.json" for name in
                    "training", "document-roles"]}
 
 # Keys every entity has besides its FIELDS, and the nested lists per kind.
-ENTITY_EXTRA = {"id", "label", "notes", "cite"}
+ENTITY_EXTRA = {"id", "label", "notes", "editorial_notes", "cite"}
 NESTED_EXTRA = {
     "resolution": {"actions"},
     "strategy": {"action_plans"},
