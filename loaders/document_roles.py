@@ -16,11 +16,12 @@ from __future__ import annotations
 from loaders.base import Loader
 from loaders.context import Context, nn
 from pockg import vocab as V
-from pockg.coverage import CURATED_ROLES_GRAPH, ROLES
+from pockg.coverage import CURATED_ROLES_GRAPH, ROLES, TARGET_KINDS
 
-KINDS = {"strategy": {"text", "report", "evaluation"},
-         "resolution": {"text", "report", "evaluation"},
-         "operation": {"report", "evaluation"}}
+# id kind -> the roles a document may have for it (as pockg.coverage allows them)
+KINDS = {kind: TARGET_KINDS[V.term(cls)][1] for kind, cls in
+         (("strategy", "ProtectionStrategy"), ("resolution", "Resolution"),
+          ("operation", "PeaceOperation"))}
 
 
 class DocumentRolesLoader(Loader):

@@ -157,14 +157,13 @@ def document_set(settings, doc_id, abouts, role, clear):
 def document_show(settings, doc_id, fmt):
     """What DOC_ID is declared to be, and how many claims of coverage it gives."""
     from pockg import vocab as V
-    from pockg.coverage import coverage_graph, declarations
+    from pockg.coverage import claims_in, coverage_graph, declarations
     from pockg.store import open_store
 
     store = open_store(settings.store, read_only=True)
     try:
         found = declarations(store, V.entity("document", doc_id))
-        claims = sum(1 for q in store.quads(coverage_graph(doc_id))
-                     if q.predicate.value == V.term("basedOnLink"))
+        claims = claims_in(store.quads(coverage_graph(doc_id)))
     finally:
         store.close()
     if fmt == "json":

@@ -63,8 +63,8 @@ COVERAGE_SCHEMES = ("tier-2010", "tier-2015", "risk-category", "vulnerable-group
                     "vulnerability-factor", "framework-element", "aor", "capacity-type",
                     "coordination-level", "activity-type")
 ACCEPTED = V.ID + "concept/LS-accepted"
+BASED_ON_LINK = V.term("basedOnLink")
 DOC_LINK_STATUS = V.ID + "concept/VS-L"
-CURATED_AGENT = V.ID + "agent/pockg-curated-data"
 
 
 class RoleError(PockgError):
@@ -185,7 +185,8 @@ SELECT ?passage ?link ?body ?exact ?who WHERE {
 }""" % ACCEPTED
 
 _COVERED_Q = """
-SELECT ?c WHERE { VALUES ?scheme {} ?c skos:inScheme ?scheme }"""
+SELECT ?c WHERE { VALUES ?scheme { %s } ?c skos:inScheme ?scheme }""" % " ".join(
+    f"<{V.ID}scheme/{s}>" for s in COVERAGE_SCHEMES)
 
 _STRATEGIES_OF_MISSION_Q = """
 SELECT ?s ?m WHERE { VALUES ?s {} ?s pockg:mission ?m }"""
@@ -210,10 +211,7 @@ def coverage_quads(store, doc_id: str,
     # an ingested document's passages belong to its current version, a curated one's to it
     part = (store.select(_VERSION_Q, {"doc": _n(doc)}).values("v") or [doc])[0]
     rows = store.select(_ACCEPTED_Q, {"part": _n(part)}).rows
-    covered: set[str] = set()
-    for scheme in COVERAGE_SCHEMES:
-        covered.update(store.select(_COVERED_Q, {"scheme": _n(V.ID + "scheme/" + scheme)})
-                       .values("c"))
+    covered = set(store.select(_COVERED_Q).values("c"))
     # per link: passage, body, words, reviewers
     links: dict[str, dict] = {}
     for r in rows:
@@ -256,7 +254,7 @@ def _claim(g, strategy: str, concept: str, link: dict, link_iri: str, role) -> l
         (claim, _n(V.PROV + "wasDerivedFrom"), passage),
         (claim, _n(V.term("verificationStatus")), _n(DOC_LINK_STATUS)),
         (claim, _n(V.term("documentRole")), role),
-        (claim, _n(V.term("basedOnLink")), _n(link_iri)),
+        (claim, _n(BASED_ON_LINK), _n(link_iri)),
         (claim, _n(V.term("hasEvidence")), ev),
         (ev, _n(rdf + "type"), _n(V.OA + "SpecificResource")),
         (ev, _n(V.OA + "hasSource"), passage), (ev, _n(V.OA + "hasSelector"), sel),
@@ -269,41 +267,40 @@ def _claim(g, strategy: str, concept: str, link: dict, link_iri: str, role) -> l
     return [ox.Quad(a, b, c, g) for a, b, c in triples]
 
 
-_COVERAGE_GRAPHS_Q = """SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }
-  FILTER(STRSTARTS(STR(?g), "%s")) }""" % COVERAGE_GRAPH
-
-
-def documents_to_refresh(store) -> list[str]:
-    """Every document that has a coverage graph or a declaration (ids)."""
-    ids = {g[len(COVERAGE_GRAPH):] for g in store.named_graphs() if g.startswith(COVERAGE_GRAPH)}
-    ids |= {doc_id_of(d.document) for d in declarations(store)}
-    return sorted(ids)
+def claims_in(quads) -> int:
+    """How many claims of coverage these quads hold (one per accepted link and strategy)."""
+    return sum(1 for q in quads if q.predicate.value == BASED_ON_LINK)
 
 
 def refresh(store, doc_ids: list[str] | None = None) -> dict[str, int]:
-    """Rewrite the coverage graphs of ``doc_ids`` (default: all) in one transaction;
-    returns the claims per document. Only documents with a declaration or a coverage
-    graph are written: for the others nothing changes."""
-    wanted = documents_to_refresh(store)
-    ids = wanted if doc_ids is None else [i for i in doc_ids if i in wanted]
-    quads: list[ox.Quad] = []
-    counts = {}
-    for doc_id in ids:
-        found = coverage_quads(store, doc_id)
-        counts[doc_id] = sum(1 for q in found if q.predicate.value == V.term("basedOnLink"))
+    """Rewrite the coverage graphs of ``doc_ids`` (default: every document with a
+    declaration or a coverage graph) in one transaction; returns the claims per
+    document. A document with neither is left alone: nothing is written for it."""
+    has_graph = {g[len(COVERAGE_GRAPH):] for g in store.named_graphs()
+                 if g.startswith(COVERAGE_GRAPH)}
+    if doc_ids is None:
+        doc_ids = sorted(has_graph | {doc_id_of(d.document) for d in declarations(store)})
+    owned, quads, counts = [], [], {}
+    for doc_id in doc_ids:
+        declared = declarations(store, V.entity("document", doc_id))
+        if not declared and doc_id not in has_graph:
+            continue                  # never declared, nothing to undo
+        found = coverage_quads(store, doc_id, declared)
+        owned.append(coverage_graph(doc_id))
+        counts[doc_id] = claims_in(found)
         quads += found
-    if ids:
-        store.replace_graphs([coverage_graph(i) for i in ids], quads)
+    if owned:
+        store.replace_graphs(owned, quads)
     return counts
 
 
 def declare(store, doc_id: str, abouts: list[str], role: str) -> dict[str, int]:
-    """Declare (or, with no ``abouts``, withdraw) what a document is, and refresh its
-    coverage, in one write each. Returns the claims its coverage now holds."""
+    """Declare (or, with no ``abouts``, withdraw) what a document is and rewrite its
+    coverage, in one write. Returns the claims its coverage now holds."""
     quads, made = declaration_quads(store, doc_id, abouts, role)
     doc = V.entity("document", doc_id)
     declared = sorted(set(made) | set(declarations(store, doc, leave_out=about_graph(doc_id))),
                       key=lambda d: (d.kind, d.target))
     coverage = coverage_quads(store, doc_id, declared)
     store.replace_graphs([about_graph(doc_id), coverage_graph(doc_id)], quads + coverage)
-    return {doc_id: sum(1 for q in coverage if q.predicate.value == V.term("basedOnLink"))}
+    return {doc_id: claims_in(coverage)}

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 import yaml
 
 from pockg import vocab as V
+from pockg.coverage import ROLES
 from pockg.errors import NotFound, QueryError
 from pockg.sparql_values import fill_values, values_block
 
@@ -456,7 +457,7 @@ def attach_evidence(store, spec: dict, rows: list[dict], batch: int = 400) -> li
 
 
 VERSION_RE = re.compile(r"/v/[0-9a-f]{12}$")
-ROLE_NAMES = {"DR-text": "text", "DR-report": "report", "DR-evaluation": "evaluation"}
+ROLE_NAMES = {concept: name for name, (_, concept) in ROLES.items()}   # DR-text -> text
 
 
 def evidence_item(r: dict) -> dict:

@@ -42,17 +42,20 @@ SELECT ?s ?label ?acronym ?completed WHERE {
   OPTIONAL { ?s pockg:completedBy ?completed }
 } ORDER BY ?acronym ?s"""
 
-_SCHEME_Q = """
-SELECT ?scheme ?title ?c ?notation ?label ?top WHERE {
-  VALUES ?scheme {}
+# every concept of every coverage scheme, with the scheme's and the concept's names in
+# the reader's language and in English (the fallback), in one query
+_SCHEMES_Q = """
+SELECT ?scheme ?title ?titleEn ?c ?notation ?label ?labelEn WHERE {
+  VALUES ?scheme { %s }
   VALUES ?lang {}
   ?c skos:inScheme ?scheme .
   FILTER NOT EXISTS { ?c owl:deprecated true }
   OPTIONAL { ?scheme skos:prefLabel ?title FILTER(lang(?title) = ?lang) }
+  OPTIONAL { ?scheme skos:prefLabel ?titleEn FILTER(lang(?titleEn) = "en") }
   OPTIONAL { ?c skos:notation ?notation }
   OPTIONAL { ?c skos:prefLabel ?label FILTER(lang(?label) = ?lang) }
-  OPTIONAL { ?c skos:topConceptOf ?top }
-}"""
+  OPTIONAL { ?c skos:prefLabel ?labelEn FILTER(lang(?labelEn) = "en") }
+}""" % " ".join(f"<{V.ID}scheme/{s}>" for s in COVERAGE_SCHEMES)
 
 _ADDRESSES_Q = """SELECT ?c WHERE { VALUES ?s {} ?s pockg:addresses ?c }"""
 
@@ -97,29 +100,27 @@ def strategy_profile(store, iri: str, lang: str = "en") -> dict:
         bucket = evidence.setdefault(e["o"].value, [])
         if item not in bucket:
             bucket.append(item)
+    by_scheme: dict[str, dict[str, dict]] = {scheme: {} for scheme in COVERAGE_SCHEMES}
+    titles: dict[str, str] = {}
+    for c in store.select(_SCHEMES_Q, {"lang": ox.Literal(lang)}).rows:
+        scheme = c["scheme"].value.rsplit("/", 1)[-1]
+        name = c.get("title") or c.get("titleEn")
+        if name is not None:
+            titles[scheme] = name.value
+        concept = c["c"].value
+        label = c.get("label") or c.get("labelEn")
+        by_scheme[scheme].setdefault(concept, {
+            "concept": concept,
+            "notation": c["notation"].value if "notation" in c else None,
+            "label": label.value if label is not None else concept.rsplit("/", 1)[-1],
+            "covered": concept in addressed,
+            "evidence": sorted(evidence.get(concept, []),
+                               key=lambda e: (e.get("role") is None, e.get("paragraph") or "")),
+        })
     dimensions = []
-    for scheme in COVERAGE_SCHEMES:
-        scheme_iri = V.ID + "scheme/" + scheme
-        found = store.select(_SCHEME_Q, {"scheme": ox.NamedNode(scheme_iri),
-                                         "lang": ox.Literal(lang)}).rows
-        if not found and lang != "en":
-            found = store.select(_SCHEME_Q, {"scheme": ox.NamedNode(scheme_iri),
-                                             "lang": ox.Literal("en")}).rows
-        cells: dict[str, dict] = {}
-        title = scheme
-        for c in found:
-            title = c["title"].value if "title" in c else title
-            concept = c["c"].value
-            cells.setdefault(concept, {
-                "concept": concept,
-                "notation": c["notation"].value if "notation" in c else None,
-                "label": c["label"].value if "label" in c else concept.rsplit("/", 1)[-1],
-                "covered": concept in addressed,
-                "evidence": sorted(evidence.get(concept, []),
-                                   key=lambda e: (e.get("role") is None, e.get("paragraph") or "")),
-            })
+    for scheme, cells in by_scheme.items():
         ordered = sorted(cells.values(), key=lambda x: (x["notation"] or "", x["label"]))
-        dimensions.append({"scheme": scheme, "title": title, "cells": ordered,
+        dimensions.append({"scheme": scheme, "title": titles.get(scheme, scheme), "cells": ordered,
                            "covered": sum(1 for x in ordered if x["covered"]),
                            "gaps": sum(1 for x in ordered if not x["covered"])})
     return {
